@@ -1,0 +1,305 @@
+//! Durable pull consumers: explicit ack after the handler's effect is committed, bounded
+//! redelivery with back-off, then a dead letter that carries the reason.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_nats::jetstream::{self, AckKind, consumer::pull};
+use bytes::Bytes;
+use futures::StreamExt;
+use prost::Message as _;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::event::{EventMeta, decode_payload};
+use crate::{Bus, BusError, Event, Publisher};
+
+/// Which messages a durable consumer reads and how hard it tries.
+#[derive(Clone, Debug)]
+pub struct ConsumerSpec {
+    /// Stream name (already namespaced, e.g. from [`crate::platform_streams`]).
+    pub stream: String,
+    /// Durable name, unique per consuming service and purpose; a subject token.
+    pub durable: String,
+    pub filter_subject: String,
+    /// Deliveries before the message is dead-lettered.
+    pub max_deliver: u64,
+    /// How long the server waits for an ack before redelivering.
+    pub ack_wait: Duration,
+    /// Messages fetched per pull.
+    pub batch: usize,
+}
+
+/// One delivered event.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub subject: String,
+    pub meta: EventMeta,
+    pub payload: Bytes,
+    /// 1 on first delivery.
+    pub delivered: u64,
+    pub stream_sequence: u64,
+}
+
+impl Delivery {
+    pub fn decode<E: Event>(&self) -> Result<E, BusError> {
+        decode_payload(&self.meta.event_type, &self.payload)
+    }
+}
+
+/// How a handler failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HandleError {
+    /// Worth another try (database down, dependency timed out).
+    Retry(String),
+    /// Will never succeed (undecodable, violates an invariant): dead-letter now.
+    Permanent(String),
+}
+
+impl std::fmt::Display for HandleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Retry(r) => write!(f, "retryable: {r}"),
+            Self::Permanent(r) => write!(f, "permanent: {r}"),
+        }
+    }
+}
+
+/// Runs `handler` over the consumer until `shutdown`. The message in hand is finished
+/// (handled and acked) before it returns. NATS outages are waited out; `running` tells
+/// readiness checks whether the consumer is currently attached.
+pub async fn run_consumer<H, Fut>(
+    bus: &Bus,
+    spec: ConsumerSpec,
+    handler: H,
+    shutdown: CancellationToken,
+    running: Arc<AtomicBool>,
+) -> Result<(), BusError>
+where
+    H: Fn(Delivery) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    let dead_letters = Publisher::new(bus.jetstream.clone());
+    let mut backoff = Duration::from_millis(200);
+    while !shutdown.is_cancelled() {
+        match attach(&bus.jetstream, &spec).await {
+            Ok(consumer) => {
+                running.store(true, Ordering::Relaxed);
+                backoff = Duration::from_millis(200);
+                let res = pull_loop(bus, &spec, &consumer, &handler, &dead_letters, &shutdown).await;
+                running.store(false, Ordering::Relaxed);
+                match res {
+                    Ok(()) => return Ok(()),
+                    Err(e) => tracing::warn!(consumer = %spec.durable, error = %e, "consumer detached, will re-attach"),
+                }
+            }
+            Err(e) => {
+                running.store(false, Ordering::Relaxed);
+                tracing::warn!(consumer = %spec.durable, error = %e, "cannot attach consumer, retrying");
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+    Ok(())
+}
+
+async fn attach(
+    js: &jetstream::Context,
+    spec: &ConsumerSpec,
+) -> Result<jetstream::consumer::Consumer<pull::Config>, BusError> {
+    let stream = js
+        .get_stream(&spec.stream)
+        .await
+        .map_err(|e| BusError::consumer(&spec.durable, e))?;
+    stream
+        .get_or_create_consumer(
+            &spec.durable,
+            pull::Config {
+                durable_name: Some(spec.durable.clone()),
+                filter_subject: spec.filter_subject.clone(),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ack_wait: spec.ack_wait,
+                // Unlimited on the server: we count deliveries ourselves so the last
+                // failure goes to the dead-letter stream instead of vanishing.
+                max_deliver: -1,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| BusError::consumer(&spec.durable, e))
+}
+
+async fn pull_loop<H, Fut>(
+    bus: &Bus,
+    spec: &ConsumerSpec,
+    consumer: &jetstream::consumer::Consumer<pull::Config>,
+    handler: &H,
+    dead_letters: &Publisher,
+    shutdown: &CancellationToken,
+) -> Result<(), BusError>
+where
+    H: Fn(Delivery) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    loop {
+        let fetch = consumer
+            .fetch()
+            .max_messages(spec.batch.max(1))
+            .expires(Duration::from_secs(1))
+            .messages();
+        let mut batch = tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            b = fetch => b.map_err(|e| BusError::consumer(&spec.durable, e))?,
+        };
+        while let Some(msg) = batch.next().await {
+            let msg = msg.map_err(|e| BusError::consumer(&spec.durable, e))?;
+            handle_one(bus, spec, msg, handler, dead_letters).await?;
+            if shutdown.is_cancelled() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn handle_one<H, Fut>(
+    bus: &Bus,
+    spec: &ConsumerSpec,
+    msg: jetstream::Message,
+    handler: &H,
+    dead_letters: &Publisher,
+) -> Result<(), BusError>
+where
+    H: Fn(Delivery) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    let info = msg
+        .info()
+        .map_err(|e| BusError::consumer(&spec.durable, e.to_string()))?;
+    let (delivered, stream_sequence) = (info.delivered.max(1) as u64, info.stream_sequence);
+    let headers = msg.headers.clone().unwrap_or_default();
+
+    let outcome = match EventMeta::from_headers(&headers) {
+        Err(e) => Err(HandleError::Permanent(e.to_string())),
+        // A handler that never returned (the process died mid-message) still counts.
+        Ok(_) if delivered > spec.max_deliver => Err(HandleError::Permanent(format!(
+            "delivered {delivered} times without an ack"
+        ))),
+        Ok(meta) => {
+            let span = tracing::info_span!("consume", consumer = %spec.durable, subject = %msg.subject, event_id = %meta.id);
+            set_remote_parent(&span, meta.traceparent.as_deref());
+            let delivery = Delivery {
+                subject: msg.subject.to_string(),
+                meta,
+                payload: msg.payload.clone(),
+                delivered,
+                stream_sequence,
+            };
+            handler(delivery).instrument(span).await
+        }
+    };
+
+    let ack = |kind: AckKind| {
+        let msg = &msg;
+        async move {
+            msg.ack_with(kind)
+                .await
+                .map_err(|e| BusError::consumer(&spec.durable, e.to_string()))
+        }
+    };
+    match outcome {
+        Ok(()) => {
+            metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "ok").increment(1);
+            ack(AckKind::Ack).await
+        }
+        Err(HandleError::Retry(reason)) if delivered < spec.max_deliver => {
+            metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "retry").increment(1);
+            tracing::warn!(consumer = %spec.durable, delivered, %reason, "handler failed, will redeliver");
+            let delay = Duration::from_millis(100u64.saturating_mul(1 << delivered.min(8)));
+            ack(AckKind::Nak(Some(delay))).await
+        }
+        Err(HandleError::Retry(reason) | HandleError::Permanent(reason)) => {
+            metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "dead_letter").increment(1);
+            tracing::error!(consumer = %spec.durable, delivered, %reason, "giving up on message, dead-lettering");
+            let dead = dead_letter(bus, spec, &msg, &headers, delivered, stream_sequence, reason);
+            // Only when the dead letter is stored may the original go; otherwise leave
+            // it unacked and it comes back after ack_wait.
+            dead_letters.publish(&dead).await?;
+            ack(AckKind::Term).await
+        }
+    }
+}
+
+fn dead_letter(
+    bus: &Bus,
+    spec: &ConsumerSpec,
+    msg: &jetstream::Message,
+    headers: &async_nats::HeaderMap,
+    delivered: u64,
+    stream_sequence: u64,
+    reason: String,
+) -> crate::OutgoingEvent {
+    let now = chrono::Utc::now();
+    let original: HashMap<String, String> = headers
+        .iter()
+        .map(|(k, v)| {
+            let joined = v.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(",");
+            (k.to_string(), joined)
+        })
+        .collect();
+    let tenant = original
+        .get(crate::event::headers::TENANT)
+        .cloned()
+        .unwrap_or_else(|| "_".to_owned());
+    let body = proto::events::DeadLettered {
+        consumer: spec.durable.clone(),
+        stream: spec.stream.clone(),
+        original_subject: msg.subject.to_string(),
+        stream_sequence,
+        deliveries: delivered,
+        reason,
+        payload: msg.payload.to_vec(),
+        headers: original,
+        dead_lettered_at: Some(prost_types::Timestamp {
+            seconds: now.timestamp(),
+            nanos: now.timestamp_subsec_nanos() as i32,
+        }),
+    };
+    // The id is derived from the consumer and stream sequence so that a retry of this
+    // step (crash after publish, before ack) is deduplicated, not doubled.
+    let id = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("{}/{}/{}", spec.stream, spec.durable, stream_sequence).as_bytes(),
+    );
+    crate::OutgoingEvent {
+        subject: bus.namespace.subject(&["dlq", &spec.durable]),
+        meta: EventMeta {
+            id,
+            event_type: <proto::events::DeadLettered as Event>::TYPE.to_owned(),
+            source: format!("pylon/consumer/{}", spec.durable),
+            tenant,
+            time: now,
+            traceparent: None,
+        },
+        payload: Bytes::from(body.encode_to_vec()),
+    }
+}
+
+impl Event for proto::events::DeadLettered {
+    const TYPE: &'static str = "pylon.bus.message.dead_lettered.v1";
+}
+
+fn set_remote_parent(span: &tracing::Span, traceparent: Option<&str>) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let Some(tp) = traceparent else { return };
+    let mut carrier = HashMap::new();
+    carrier.insert("traceparent".to_owned(), tp.to_owned());
+    let cx = opentelemetry::global::get_text_map_propagator(|p| p.extract(&carrier));
+    let _ = span.set_parent(cx);
+}

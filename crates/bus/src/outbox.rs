@@ -1,0 +1,247 @@
+//! The transactional outbox. A service writes its state change and an outbox row in one
+//! PostgreSQL transaction ([`Outbox::enqueue`]); the [`OutboxRelay`] publishes unpublished
+//! rows in order and marks them. Rows are claimed with `FOR UPDATE SKIP LOCKED`, so any
+//! number of relays can run against one schema and no row is published by two of them.
+//! A crash after the publish and before the mark re-publishes the row with the same
+//! `Nats-Msg-Id`, which JetStream drops within the stream's duplicate window; consumers
+//! are idempotent beyond it.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool, Row};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::{BusError, EventMeta, OutgoingEvent, Publisher, SchemaName};
+
+/// Writes events into a schema's outbox table.
+#[derive(Clone, Copy, Debug)]
+pub struct Outbox {
+    schema: SchemaName,
+}
+
+impl Outbox {
+    pub fn new(schema: SchemaName) -> Self {
+        Self { schema }
+    }
+
+    /// Stores `event` for publishing. Call it inside the transaction that makes the
+    /// change the event announces: both commit, or neither does.
+    pub async fn enqueue(&self, conn: &mut PgConnection, event: &OutgoingEvent) -> Result<(), BusError> {
+        let sql = self.schema.sql(
+            "INSERT INTO {schema}.outbox (event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        );
+        let m = &event.meta;
+        sqlx::query(sql)
+            .bind(m.id)
+            .bind(&event.subject)
+            .bind(&m.event_type)
+            .bind(&m.source)
+            .bind(&m.tenant)
+            .bind(m.time)
+            .bind(m.traceparent.as_deref())
+            .bind(event.payload.as_ref())
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Where the relay sends rows. [`Publisher`] is the real one; the trait exists so a test
+/// can wrap it and inject a crash between the publish and the mark.
+pub trait OutboxSink: Send + Sync {
+    fn deliver(&self, event: &OutgoingEvent) -> impl Future<Output = Result<(), BusError>> + Send;
+}
+
+impl OutboxSink for Publisher {
+    async fn deliver(&self, event: &OutgoingEvent) -> Result<(), BusError> {
+        self.publish(event).await.map(|_| ())
+    }
+}
+
+/// How the relay paces itself.
+#[derive(Clone, Debug)]
+pub struct RelayOptions {
+    /// Rows claimed per transaction.
+    pub batch: i64,
+    /// Sleep between polls when the outbox is empty (a [`OutboxRelay::waker`] cuts it short).
+    pub idle_poll: Duration,
+    /// Published rows are deleted after this long.
+    pub retention: Duration,
+    /// On shutdown, keep flushing for at most this long.
+    pub final_flush: Duration,
+}
+
+impl Default for RelayOptions {
+    fn default() -> Self {
+        Self {
+            batch: 100,
+            idle_poll: Duration::from_millis(200),
+            retention: Duration::from_secs(24 * 3600),
+            final_flush: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Publishes a schema's outbox.
+pub struct OutboxRelay<S> {
+    pool: PgPool,
+    schema: SchemaName,
+    sink: S,
+    opts: RelayOptions,
+    wake: Arc<Notify>,
+    running: Arc<AtomicBool>,
+}
+
+impl<S: OutboxSink> OutboxRelay<S> {
+    pub fn new(pool: PgPool, schema: SchemaName, sink: S, opts: RelayOptions) -> Self {
+        Self {
+            pool,
+            schema,
+            sink,
+            opts,
+            wake: Arc::new(Notify::new()),
+            running: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Notify it after committing an outbox row to publish without waiting for the poll.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// True while the relay loop runs and its last round reached the database.
+    pub fn running(&self) -> Arc<AtomicBool> {
+        self.running.clone()
+    }
+
+    /// Claims one batch, publishes it in order and marks what was published. Stops at the
+    /// first failure (later rows wait, so order is kept). Returns how many were published.
+    pub async fn relay_once(&self) -> Result<usize, BusError> {
+        let s = self.schema;
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(s.sql(
+            "SELECT seq, event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload \
+             FROM {schema}.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED"
+        ))
+        .bind(self.opts.batch)
+        .fetch_all(&mut *tx)
+        .await?;
+
+        let mut published: Vec<i64> = Vec::with_capacity(rows.len());
+        let mut failure = None;
+        for row in &rows {
+            let seq: i64 = row.try_get("seq")?;
+            let event = OutgoingEvent {
+                subject: row.try_get("subject")?,
+                meta: EventMeta {
+                    id: row.try_get::<Uuid, _>("event_id")?,
+                    event_type: row.try_get("event_type")?,
+                    source: row.try_get("source")?,
+                    tenant: row.try_get("tenant")?,
+                    time: row.try_get::<DateTime<Utc>, _>("occurred_at")?,
+                    traceparent: row.try_get("traceparent")?,
+                },
+                payload: Bytes::from(row.try_get::<Vec<u8>, _>("payload")?),
+            };
+            match self.sink.deliver(&event).await {
+                Ok(()) => published.push(seq),
+                Err(e) => {
+                    failure = Some((seq, e));
+                    break;
+                }
+            }
+        }
+
+        if !published.is_empty() {
+            sqlx::query(s.sql(
+                "UPDATE {schema}.outbox SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)",
+            ))
+            .bind(&published)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some((seq, e)) = &failure {
+            sqlx::query(s.sql(
+                "UPDATE {schema}.outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = $1"
+            ))
+            .bind(seq)
+            .bind(e.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        metrics::counter!("pylon_outbox_published_total", "schema" => s.as_str()).increment(published.len() as u64);
+        match failure {
+            Some((_, e)) if published.is_empty() => Err(e),
+            _ => Ok(published.len()),
+        }
+    }
+
+    /// Deletes published rows older than the retention.
+    pub async fn prune(&self) -> Result<u64, BusError> {
+        let done = sqlx::query(self.schema.sql(
+            "DELETE FROM {schema}.outbox WHERE published_at < now() - make_interval(secs => $1)",
+        ))
+        .bind(self.opts.retention.as_secs_f64())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Relays until `shutdown`, then flushes what is left for up to `final_flush`.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), BusError> {
+        let mut backoff = Duration::from_millis(100);
+        let mut last_prune = tokio::time::Instant::now();
+        while !shutdown.is_cancelled() {
+            match self.relay_once().await {
+                Ok(n) => {
+                    self.running.store(true, Ordering::Relaxed);
+                    backoff = Duration::from_millis(100);
+                    if n as i64 >= self.opts.batch {
+                        continue; // more waiting: no sleep
+                    }
+                    tokio::select! {
+                        _ = shutdown.cancelled() => {}
+                        _ = self.wake.notified() => {}
+                        _ = tokio::time::sleep(self.opts.idle_poll) => {}
+                    }
+                }
+                Err(e) => {
+                    self.running.store(!matches!(e, BusError::Database(_)), Ordering::Relaxed);
+                    tracing::warn!(schema = %self.schema, error = %e, "outbox relay round failed");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => {}
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+            if last_prune.elapsed() > Duration::from_secs(60) {
+                last_prune = tokio::time::Instant::now();
+                if let Err(e) = self.prune().await {
+                    tracing::warn!(schema = %self.schema, error = %e, "outbox prune failed");
+                }
+            }
+        }
+        self.running.store(false, Ordering::Relaxed);
+        let flush = async {
+            while let Ok(n) = self.relay_once().await {
+                if n == 0 {
+                    break;
+                }
+            }
+        };
+        if tokio::time::timeout(self.opts.final_flush, flush).await.is_err() {
+            tracing::warn!(schema = %self.schema, "outbox not fully flushed at shutdown; the next start publishes the rest");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! A JSON view of decoded frames for command-line tools and logs.
+//!
+//! ```json
+//! {"protocol":"dny","direction":"up","command":"0x21","name":"heartbeat",
+//!  "device_id":"04ab373b","device_code":"0x04","device_number":11220795,
+//!  "message_id":1,"length":16,"checksum":"0x02ee","checksum_ok":true,
+//!  "fields":{"voltage_dv":2200,"port_status":[0,0],"signal":9,
+//!            "temperature":{"raw":5,"c":-60}}}
+//! ```
+//!
+//! `fields` is the typed decode in Pylon units: keys end in their unit
+//! (`_dv` 0.1 V, `_dw` 0.1 W, `_w` whole watts, `_wh`, `_fen`, `_ma`, `_s`,
+//! `_min`, `_hex` for opaque bytes); temperatures are `{raw, c}`, times
+//! `{unix, utc}`. When the payload does not decode, `fields` is null and
+//! `error` says why.
+
+use serde_json::{Value, json};
+
+use crate::checksum::sum16;
+use crate::error::Error;
+use crate::frame::{RawFrame, decode_frame_lenient};
+use crate::messages::{AnyMessage, Direction, command_name};
+use crate::stream::Item;
+
+/// Describes a frame whose checksum was verified (as every frame from the
+/// stream decoder or [`decode_frame`](crate::decode_frame) is).
+pub fn describe(frame: &RawFrame, direction: Direction) -> Value {
+    let checksum = match frame.to_bytes() {
+        Ok(b) => sum16(b.get(..b.len().saturating_sub(2)).unwrap_or_default()),
+        Err(_) => 0,
+    };
+    build(frame, direction, checksum, checksum)
+}
+
+/// Describes one complete frame given as bytes. Unlike
+/// [`decode_frame`](crate::decode_frame) a wrong checksum is not an error:
+/// the frame is shown with `checksum_ok: false` and `checksum_computed`.
+pub fn describe_bytes(bytes: &[u8], direction: Direction) -> Result<Value, Error> {
+    let (frame, stored, computed) = decode_frame_lenient(bytes)?;
+    Ok(build(&frame, direction, stored, computed))
+}
+
+/// Describes any stream item; frames as in [`describe`].
+pub fn describe_item(item: &Item, direction: Direction) -> Value {
+    match item {
+        Item::Frame(f) => describe(f, direction),
+        Item::Iccid(i) => json!({"protocol": "dny", "type": "iccid", "value": i.as_str()}),
+        Item::Link => json!({"protocol": "dny", "type": "link"}),
+        Item::Garbage(b) => {
+            json!({"protocol": "dny", "type": "garbage", "hex": crate::hex::encode(b)})
+        }
+        Item::Incomplete(b) => {
+            json!({"protocol": "dny", "type": "incomplete", "hex": crate::hex::encode(b)})
+        }
+    }
+}
+
+fn build(frame: &RawFrame, direction: Direction, stored: u16, computed: u16) -> Value {
+    let decoded = AnyMessage::decode(direction, frame.command, frame.data.clone());
+    let name = match &decoded {
+        Ok(m) => m.name(),
+        Err(_) => command_name(direction, frame.command).unwrap_or("unknown"),
+    };
+    let mut v = json!({
+        "protocol": "dny",
+        "direction": direction.as_str(),
+        "command": format!("0x{:02x}", frame.command),
+        "name": name,
+        "device_id": frame.physical_id.to_string(),
+        "device_code": frame.physical_id.code().to_string(),
+        "device_number": frame.physical_id.number(),
+        "message_id": frame.message_id.get(),
+        "length": frame.length(),
+        "checksum": format!("0x{stored:04x}"),
+        "checksum_ok": stored == computed,
+        "fields": match &decoded {
+            Ok(m) => m.fields(),
+            Err(_) => Value::Null,
+        },
+    });
+    if let Some(obj) = v.as_object_mut() {
+        if stored != computed {
+            obj.insert(
+                "checksum_computed".into(),
+                Value::String(format!("0x{computed:04x}")),
+            );
+        }
+        if let Err(e) = decoded {
+            obj.insert("error".into(), Value::String(e.to_string()));
+        }
+    }
+    v
+}

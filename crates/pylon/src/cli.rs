@@ -1,0 +1,98 @@
+//! The command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "pylon", version, about = "Pylon — an open-source charging platform")]
+pub struct Cli {
+    /// Configuration file (TOML). Also `PYLON_CONFIG`. Environment `PYLON_<SECTION>__<KEY>`
+    /// overrides the file.
+    #[arg(long, global = true, env = runtime::config::CONFIG_PATH_ENV)]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run services: `all`, or any of gateway identity charging billing payment
+    /// notification analytics.
+    Run {
+        #[arg(required = true, value_name = "SERVICE")]
+        services: Vec<String>,
+    },
+    /// Apply database migrations (PostgreSQL schemas, ClickHouse) and declare the
+    /// JetStream streams, for all services or the ones named.
+    Migrate {
+        #[arg(value_name = "SERVICE")]
+        services: Vec<String>,
+    },
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration as TOML, secrets masked.
+    Print,
+}
+
+impl Cli {
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config.clone()
+    }
+}
+
+pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::Print,
+        } => {
+            print!("{}", config.to_masked_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { services } => {
+            let _telemetry = runtime::telemetry::init(&config.telemetry)?;
+            let names = if services.is_empty() { vec!["all".to_owned()] } else { services };
+            let selected = match crate::services::select(&names) {
+                Ok(s) => s,
+                Err(e) => return usage_error(&e),
+            };
+            runtime::app::migrate(&config, &selected).await?;
+            let bus = runtime::app::connect_nats(&config).await?;
+            bus::ensure_streams(
+                &bus.jetstream,
+                &bus::platform_streams(
+                    &bus.namespace,
+                    std::time::Duration::from_secs(config.bus.duplicate_window_secs),
+                ),
+            )
+            .await?;
+            tracing::info!("migrations applied, streams declared");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { services } => {
+            let selected = match crate::services::select(&services) {
+                Ok(s) => s,
+                Err(e) => return usage_error(&e),
+            };
+            let telemetry = runtime::telemetry::init(&config.telemetry)?;
+            let stop = runtime::app::stop_on_signals();
+            let result = runtime::app::run(config, selected, stop, |_| {}).await;
+            telemetry.shutdown();
+            result.map(|()| ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn usage_error(message: &str) -> anyhow::Result<ExitCode> {
+    eprintln!("pylon: {message}");
+    Ok(ExitCode::from(2))
+}

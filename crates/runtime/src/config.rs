@@ -1,0 +1,366 @@
+//! Configuration: built-in defaults < TOML file < environment `PYLON_<SECTION>__<KEY>`,
+//! then [`Config::validate`]. Every key is documented in `docs/configuration.md`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A value that must never be printed or logged: `Debug` and `Serialize` mask it.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"********\"" })
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "********" })
+    }
+}
+
+/// The whole configuration of a `pylon` process.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub http: HttpConfig,
+    pub grpc: GrpcConfig,
+    pub gateway: GatewayConfig,
+    pub database: DatabaseConfig,
+    pub nats: NatsConfig,
+    pub clickhouse: ClickHouseConfig,
+    pub telemetry: TelemetryConfig,
+    pub bus: BusConfig,
+    pub shutdown: ShutdownConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// REST of every enabled service, `/metrics`, `/healthz`, `/readyz`.
+    pub listen: SocketAddr,
+    /// Largest request body accepted; larger ones get 413.
+    pub body_limit_bytes: usize,
+    /// A request running longer than this gets 408.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrpcConfig {
+    pub listen: SocketAddr,
+}
+
+impl Default for GrpcConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 50051)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// The TCP port piles connect to.
+    pub device_listen: SocketAddr,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            device_listen: SocketAddr::from(([0, 0, 0, 0], 7054)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: Secret,
+    pub max_connections: u32,
+    /// Apply migrations when a service starts (otherwise `pylon migrate` does it).
+    pub migrate_on_start: bool,
+    pub acquire_timeout_secs: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("postgres://postgres@127.0.0.1:5432/pylon"),
+            max_connections: 20,
+            migrate_on_start: false,
+            acquire_timeout_secs: 5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NatsConfig {
+    pub url: String,
+    /// Credentials file (`.creds`) for a secured NATS; empty for none.
+    pub credentials_file: String,
+    /// Prefix for every subject, stream and consumer; empty in production. Lets several
+    /// installations (or parallel tests) share one NATS.
+    pub namespace: String,
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for NatsConfig {
+    fn default() -> Self {
+        Self {
+            url: "nats://127.0.0.1:4222".into(),
+            credentials_file: String::new(),
+            namespace: String::new(),
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClickHouseConfig {
+    pub url: String,
+    pub database: String,
+    pub user: String,
+    pub password: Secret,
+}
+
+impl Default for ClickHouseConfig {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:8123".into(),
+            database: "pylon".into(),
+            user: "default".into(),
+            password: Secret::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    pub log_format: LogFormat,
+    /// `tracing` filter directives, e.g. `info,pylon_bus=debug`.
+    pub log_filter: String,
+    /// OTLP/gRPC collector, e.g. `http://otel-collector:4317`; empty turns export off.
+    pub otlp_endpoint: String,
+    pub service_name: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            log_format: LogFormat::Json,
+            log_filter: "info".into(),
+            otlp_endpoint: String::new(),
+            service_name: "pylon".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusConfig {
+    /// JetStream drops a re-published event id within this window.
+    pub duplicate_window_secs: u64,
+    /// Deliveries before a failing message is dead-lettered.
+    pub max_deliver: u64,
+    pub ack_wait_secs: u64,
+    /// Outbox rows claimed per relay round.
+    pub outbox_batch: i64,
+    pub outbox_poll_ms: u64,
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        Self {
+            duplicate_window_secs: 600,
+            max_deliver: 5,
+            ack_wait_secs: 30,
+            outbox_batch: 100,
+            outbox_poll_ms: 200,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShutdownConfig {
+    /// After SIGTERM the process exits within this many seconds, drained or not.
+    pub grace_secs: u64,
+}
+
+impl Default for ShutdownConfig {
+    fn default() -> Self {
+        Self { grace_secs: 10 }
+    }
+}
+
+/// A configuration that cannot be used, naming the key and what is allowed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Parse(String),
+    #[error("configuration key `{key}`: {problem}")]
+    Invalid { key: &'static str, problem: String },
+}
+
+/// The environment variable that names the config file when `--config` is not given.
+pub const CONFIG_PATH_ENV: &str = "PYLON_CONFIG";
+
+impl Config {
+    /// Defaults, then the file (if given; a missing file given explicitly is an error),
+    /// then `PYLON_…` environment variables; then validation.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(file)?)
+    }
+
+    pub fn figment(file: Option<&Path>) -> Result<Figment, ConfigError> {
+        let mut fig = Figment::new();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Parse(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        Ok(fig.merge(
+            // Only `PYLON_<SECTION>__<KEY>` is configuration; other `PYLON_…` variables
+            // (the config path, scripts' own settings) are not keys.
+            Env::prefixed("PYLON_")
+                .filter(|k| k.as_str().contains("__"))
+                .split("__")
+                .map(|k| k.as_str().to_ascii_lowercase().into()),
+        ))
+    }
+
+    pub fn from_figment(fig: Figment) -> Result<Self, ConfigError> {
+        let config: Config = fig.extract().map_err(|e| {
+            ConfigError::Parse(
+                e.into_iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        fn invalid(key: &'static str, problem: impl Into<String>) -> Result<(), ConfigError> {
+            Err(ConfigError::Invalid {
+                key,
+                problem: problem.into(),
+            })
+        }
+        let b = self.http.body_limit_bytes;
+        if !(1024..=64 * 1024 * 1024).contains(&b) {
+            invalid("http.body_limit_bytes", format!("{b} is outside 1024..=67108864"))?;
+        }
+        if !(1..=600).contains(&self.http.request_timeout_secs) {
+            invalid("http.request_timeout_secs", "must be 1..=600")?;
+        }
+        if !self.database.url.expose().starts_with("postgres://")
+            && !self.database.url.expose().starts_with("postgresql://")
+        {
+            invalid("database.url", "must start with postgres:// or postgresql://")?;
+        }
+        if !(1..=1000).contains(&self.database.max_connections) {
+            invalid("database.max_connections", "must be 1..=1000")?;
+        }
+        if !self.nats.url.starts_with("nats://") && !self.nats.url.starts_with("tls://") {
+            invalid("nats.url", "must start with nats:// or tls://")?;
+        }
+        if bus::Namespace::new(&self.nats.namespace).is_err() {
+            invalid("nats.namespace", "only ASCII letters, digits, '-' and '_'")?;
+        }
+        if !self.clickhouse.url.starts_with("http://") && !self.clickhouse.url.starts_with("https://") {
+            invalid("clickhouse.url", "must start with http:// or https://")?;
+        }
+        if self.clickhouse.database.is_empty()
+            || !self
+                .clickhouse
+                .database
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            invalid("clickhouse.database", "must be letters, digits and '_'")?;
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_filter).is_err() {
+            invalid("telemetry.log_filter", "not a valid tracing filter")?;
+        }
+        if !self.telemetry.otlp_endpoint.is_empty()
+            && !self.telemetry.otlp_endpoint.starts_with("http")
+        {
+            invalid("telemetry.otlp_endpoint", "must be empty or an http(s):// URL")?;
+        }
+        if !(1..=100).contains(&self.bus.max_deliver) {
+            invalid("bus.max_deliver", "must be 1..=100")?;
+        }
+        if !(1..=3600).contains(&self.bus.ack_wait_secs) {
+            invalid("bus.ack_wait_secs", "must be 1..=3600")?;
+        }
+        if !(10..=86_400).contains(&self.bus.duplicate_window_secs) {
+            invalid("bus.duplicate_window_secs", "must be 10..=86400")?;
+        }
+        if !(1..=10_000).contains(&self.bus.outbox_batch) {
+            invalid("bus.outbox_batch", "must be 1..=10000")?;
+        }
+        if !(10..=60_000).contains(&self.bus.outbox_poll_ms) {
+            invalid("bus.outbox_poll_ms", "must be 10..=60000")?;
+        }
+        if !(1..=300).contains(&self.shutdown.grace_secs) {
+            invalid("shutdown.grace_secs", "must be 1..=300")?;
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, secrets masked (`pylon config print`).
+    pub fn to_masked_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+
+    pub fn namespace(&self) -> bus::Namespace {
+        // validate() has checked it.
+        bus::Namespace::new(&self.nats.namespace).unwrap_or_default()
+    }
+}

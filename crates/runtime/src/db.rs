@@ -1,0 +1,46 @@
+//! PostgreSQL: one pool per process, one schema per service, each schema with its own
+//! migration history (the bus tables first, then the service's own migrations).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::config::DatabaseConfig;
+
+/// The process's pool. Lazy: the process starts even while PostgreSQL is down, and
+/// `/readyz` says so until it is back.
+pub fn pool(cfg: &DatabaseConfig) -> anyhow::Result<PgPool> {
+    let opts: PgConnectOptions = cfg
+        .url
+        .expose()
+        .parse()
+        .context("database.url is not a valid PostgreSQL URL")?;
+    Ok(PgPoolOptions::new()
+        .max_connections(cfg.max_connections)
+        .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
+        .connect_lazy_with(opts.application_name("pylon")))
+}
+
+/// Applies `migrator` inside `schema` (created if missing). Runs on its own connection
+/// whose `search_path` is the schema, so the migration history lives in the schema too.
+pub async fn migrate(cfg: &DatabaseConfig, schema: bus::SchemaName, migrator: &Migrator) -> anyhow::Result<()> {
+    let mut conn = PgConnection::connect(cfg.url.expose())
+        .await
+        .context("connecting to PostgreSQL (database.url) to migrate")?;
+    sqlx::query(schema.sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .execute(&mut conn)
+        .await
+        .with_context(|| format!("creating schema {schema}"))?;
+    sqlx::query(schema.sql("SET search_path TO {schema}"))
+        .execute(&mut conn)
+        .await?;
+    migrator
+        .run(&mut conn)
+        .await
+        .with_context(|| format!("migrating schema {schema}"))?;
+    conn.close().await.ok();
+    Ok(())
+}

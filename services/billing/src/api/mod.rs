@@ -1,0 +1,4 @@
+//! Adapters only: parse, authorize, call the service's logic, map errors.
+
+pub mod grpc;
+pub mod http;

@@ -1,0 +1,21 @@
+//! gRPC `pylon.gateway.v1.GatewayService`.
+
+use proto::common::{GetInfoRequest, ServiceInfo};
+use proto::pylon::gateway::v1::gateway_service_server::{GatewayService, GatewayServiceServer};
+use runtime::{GrpcRoutes, ServiceContext};
+use tonic::{Request, Response, Status};
+
+pub fn register(ctx: ServiceContext, routes: &mut GrpcRoutes) {
+    routes.add(GatewayServiceServer::new(Api { ctx }));
+}
+
+struct Api {
+    ctx: ServiceContext,
+}
+
+#[tonic::async_trait]
+impl GatewayService for Api {
+    async fn get_info(&self, _: Request<GetInfoRequest>) -> Result<Response<ServiceInfo>, Status> {
+        Ok(Response::new(self.ctx.info()))
+    }
+}

@@ -1,0 +1,43 @@
+//! The notification service: owns channels, templates, alert rules, escalation and the user inbox.
+//!
+//! Error codes of this service are in the 15xxx range (DESIGN §6).
+
+mod api;
+
+use bus::SchemaName;
+use futures::future::BoxFuture;
+use runtime::{GrpcRoutes, Service, ServiceContext};
+
+/// The service's name: its `pylon run` role, its REST prefix, its gRPC package.
+pub const NAME: &str = "notification";
+
+/// Its PostgreSQL schema: it reads and writes no other.
+pub const SCHEMA: SchemaName = SchemaName::from_static("notification");
+
+/// The notification service as the `pylon` binary runs it.
+pub struct Notification;
+
+impl Service for Notification {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn schema(&self) -> Option<SchemaName> {
+        Some(SCHEMA)
+    }
+
+    fn http(&self, ctx: &ServiceContext) -> axum::Router {
+        api::http::router(ctx.clone())
+    }
+
+    fn grpc(&self, ctx: &ServiceContext, routes: &mut GrpcRoutes) {
+        api::grpc::register(ctx.clone(), routes);
+    }
+
+    fn run(&self, ctx: ServiceContext) -> BoxFuture<'static, anyhow::Result<()>> {
+        Box::pin(async move {
+            ctx.mark_ready("started");
+            ctx.run_outbox_relay(SCHEMA).await
+        })
+    }
+}
