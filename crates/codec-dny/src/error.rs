@@ -39,7 +39,9 @@ pub enum Error {
 
     /// Fewer bytes than the length field announces (single-frame decoding or
     /// a partial frame at the end of a stream).
-    #[error("truncated frame at offset {offset}: length field announces {expected} bytes in all, only {available} present")]
+    #[error(
+        "truncated frame at offset {offset}: length field announces {expected} bytes in all, only {available} present"
+    )]
     Truncated {
         /// Offset of the frame's `D`.
         offset: u64,
@@ -52,7 +54,9 @@ pub enum Error {
     /// The length field lies: either more bytes were handed over than it
     /// announces (single-frame decoding), or the checksum only matches when
     /// the frame is taken to end elsewhere (stream decoding).
-    #[error("length mismatch at offset {offset}: length field says {stated}, but the frame spans {actual}")]
+    #[error(
+        "length mismatch at offset {offset}: length field says {stated}, but the frame spans {actual}"
+    )]
     LengthMismatch {
         /// Offset of the frame's `D`.
         offset: u64,
@@ -63,7 +67,9 @@ pub enum Error {
     },
 
     /// The stored checksum differs from the byte sum.
-    #[error("checksum mismatch at offset {offset}: frame says 0x{stored:04x}, computed 0x{computed:04x}")]
+    #[error(
+        "checksum mismatch at offset {offset}: frame says 0x{stored:04x}, computed 0x{computed:04x}"
+    )]
     ChecksumMismatch {
         /// Offset of the frame's `D`.
         offset: u64,
@@ -86,7 +92,9 @@ pub enum Error {
     },
 
     /// A framed payload is too short for a required field of its command.
-    #[error("payload of {direction} command 0x{command:02x} ({name}) too short: field `{field}` needs {need} bytes at data offset {at}, {have} left")]
+    #[error(
+        "payload of {direction} command 0x{command:02x} ({name}) too short: field `{field}` needs {need} bytes at data offset {at}, {have} left"
+    )]
     PayloadTooShort {
         /// `up` or `down`.
         direction: &'static str,

@@ -97,7 +97,10 @@ impl RawFrame {
         let id = [at(b, 5), at(b, 6), at(b, 7), at(b, 8)];
         let msg = u16::from_le_bytes([at(b, 9), at(b, 10)]);
         let command = at(b, 11);
-        let end = frame.len().saturating_sub(2).max(DATA_OFFSET.min(frame.len()));
+        let end = frame
+            .len()
+            .saturating_sub(2)
+            .max(DATA_OFFSET.min(frame.len()));
         let data = if frame.len() >= DATA_OFFSET {
             frame.slice(DATA_OFFSET..end)
         } else {

@@ -201,10 +201,7 @@ mod tests {
             UnixTime::new(951_782_400).to_iso8601(),
             "2000-02-29T00:00:00Z"
         );
-        assert_eq!(
-            UnixTime::new(u32::MAX).to_iso8601(),
-            "2106-02-07T06:28:15Z"
-        );
+        assert_eq!(UnixTime::new(u32::MAX).to_iso8601(), "2106-02-07T06:28:15Z");
     }
 
     #[test]
@@ -212,7 +209,10 @@ mod tests {
         assert_eq!(Temperature::from_raw(94).celsius(), Some(29));
         assert_eq!(Temperature::from_raw(0).celsius(), None);
         assert_eq!(Temperature::from_raw(65).celsius(), Some(0));
-        assert_eq!(Temperature::from_celsius(29), Some(Temperature::from_raw(94)));
+        assert_eq!(
+            Temperature::from_celsius(29),
+            Some(Temperature::from_raw(94))
+        );
         assert_eq!(Temperature::from_celsius(-65), None);
         assert_eq!(Temperature::from_celsius(191), None);
     }

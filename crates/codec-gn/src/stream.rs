@@ -70,6 +70,9 @@ pub struct StreamDecoder {
     /// Look-ahead resumes here (relative to the buffer start) while the frame at
     /// the front is incomplete; positions before it hold no complete frame.
     scan_from: usize,
+    /// Buffer length at the last look-ahead; a shorter buffer means the caller
+    /// changed it behind our back, and the look-ahead starts over.
+    scanned_len: usize,
 }
 
 impl StreamDecoder {
@@ -83,6 +86,7 @@ impl StreamDecoder {
             limits,
             offset: 0,
             scan_from: 0,
+            scanned_len: 0,
         }
     }
 
@@ -140,6 +144,10 @@ impl StreamDecoder {
     /// The frame at the front is incomplete: is there a complete valid frame
     /// further on? If so, everything before it is garbage.
     fn look_ahead(&mut self, buf: &mut BytesMut) -> Option<Decoded> {
+        if buf.len() < self.scanned_len {
+            self.scan_from = 0;
+        }
+        self.scanned_len = buf.len();
         let mut pos = self.scan_from.max(1);
         let mut resume = None;
         while pos < buf.len() {
@@ -172,6 +180,7 @@ impl StreamDecoder {
     fn advance(&mut self, n: usize) {
         self.offset += n as u64;
         self.scan_from = 0;
+        self.scanned_len = 0;
     }
 }
 

@@ -1,5 +1,5 @@
-//! Charging flow: card swipe, start/stop, order confirmation, power
-//! heartbeat's siblings, settlement (fact sheet §1.7.5–§1.7.8, §1.7.17).
+//! Charging flow: card swipe and its answer, the old order confirmation,
+//! changing a running charge (fact sheet §1.7.5, §1.7.17, 0x04, 0x8A).
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Payload;
 use super::wire::{Reader, Writer};
 use crate::error::Error;
-use crate::units::{DeciWatts, Fen, UnixTime, Wh};
+use crate::units::{Fen, UnixTime, Wh};
 use crate::values::{CardId, OrderNo, Port};
 
 /// Rate mode value meaning "monthly": the balance/expiry field is then an
@@ -35,10 +35,18 @@ pub struct CardSwipe {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<UnixTime>,
     /// Long card number, preceded on the wire by its length byte.
-    #[serde(rename = "card2_hex", serialize_with = "ser_opt_hex", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "card2_hex",
+        serialize_with = "ser_opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub card2: Option<Bytes>,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -89,7 +97,11 @@ pub struct CardSwipeAnswer {
     /// Echo of the requested port.
     pub port: Port,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -127,128 +139,6 @@ impl Payload for CardSwipeAnswer {
     }
 }
 
-/// The nine fields 0x03 settlement and 0x43 "finished, not settled" share.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct ChargeRecord {
-    /// Length of the charge.
-    pub charge_duration_s: u16,
-    /// Highest power of the whole charge.
-    #[serde(rename = "max_power_dw")]
-    pub max_power: DeciWatts,
-    /// Energy of the charge.
-    #[serde(rename = "energy_wh")]
-    pub energy: Wh,
-    /// The port.
-    pub port: Port,
-    /// 0 offline card, 1 online (0x82), 3 verification code.
-    pub start_mode: u8,
-    /// Card id or verification code; zero for online starts.
-    pub card_id: CardId,
-    /// Stop reason (§1.8.4).
-    pub stop_reason: u8,
-    /// Online: the 0x82 order number; offline: built by the device.
-    pub order_no: OrderNo,
-}
-
-impl ChargeRecord {
-    fn read(r: &mut Reader) -> Result<Self, Error> {
-        Ok(ChargeRecord {
-            charge_duration_s: r.u16("charge_duration")?,
-            max_power: DeciWatts::new(u32::from(r.u16("max_power")?)),
-            energy: Wh::from_centi_kwh(u32::from(r.u16("energy")?)),
-            port: Port::new(r.u8("port")?),
-            start_mode: r.u8("start_mode")?,
-            card_id: r.card_id("card_id")?,
-            stop_reason: r.u8("stop_reason")?,
-            order_no: r.order_no("order_no")?,
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
-        w.u16(self.charge_duration_s);
-        let p = w.fit("max_power", u64::from(self.max_power.get()))?;
-        w.u16(p);
-        let e = w.centi_kwh("energy", self.energy)?;
-        w.u16(e);
-        w.u8(self.port.get());
-        w.u8(self.start_mode);
-        w.bytes(self.card_id.as_bytes());
-        w.u8(self.stop_reason);
-        w.bytes(self.order_no.as_bytes());
-        Ok(())
-    }
-}
-
-/// 0x03 settlement ↑. The server **must** answer
-/// ([`ResultAnswer`](super::ResultAnswer)); the device resends every 30 min
-/// until answered, so deduplicate (physical id, port, order no).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Settlement {
-    /// The charge.
-    #[serde(flatten)]
-    pub record: ChargeRecord,
-    /// Highest power within the first 5 minutes.
-    #[serde(rename = "second_max_power_dw", skip_serializing_if = "Option::is_none")]
-    pub second_max_power: Option<DeciWatts>,
-    /// Device clock (debug only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<UnixTime>,
-    /// Minutes occupied after full (cabinets).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub occupancy_min: Option<u16>,
-    /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
-    pub extra: Bytes,
-}
-
-impl Payload for Settlement {
-    fn read(r: &mut Reader) -> Result<Self, Error> {
-        Ok(Settlement {
-            record: ChargeRecord::read(r)?,
-            second_max_power: r.opt_u16().map(|v| DeciWatts::new(u32::from(v))),
-            timestamp: r.opt_u32().map(UnixTime::new),
-            occupancy_min: r.opt_u16(),
-            extra: r.rest(),
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
-        self.record.write(w)?;
-        w.opt_u16_fit(
-            "second_max_power",
-            self.second_max_power.map(|p| u64::from(p.get())),
-        )?;
-        w.opt_u32("timestamp", self.timestamp.map(UnixTime::secs))?;
-        w.opt_u16("occupancy_min", self.occupancy_min)?;
-        w.finish(&self.extra)
-    }
-}
-
-/// 0x43 cabinet: charge finished, not settled ↑ (no answer).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct ChargeFinished {
-    /// The charge.
-    #[serde(flatten)]
-    pub record: ChargeRecord,
-    /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
-    pub extra: Bytes,
-}
-
-impl Payload for ChargeFinished {
-    fn read(r: &mut Reader) -> Result<Self, Error> {
-        Ok(ChargeFinished {
-            record: ChargeRecord::read(r)?,
-            extra: r.rest(),
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
-        self.record.write(w)?;
-        w.finish(&self.extra)
-    }
-}
-
 /// 0x04 order confirmation ↑ (old devices; replaced by 0x06).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct OrderConfirmation {
@@ -263,7 +153,11 @@ pub struct OrderConfirmation {
     /// The order.
     pub order_no: OrderNo,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -297,7 +191,11 @@ pub struct OrderConfirmationAnswer {
     /// 0 = ok.
     pub result: u8,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -317,99 +215,6 @@ impl Payload for OrderConfirmationAnswer {
     }
 }
 
-/// 0x44 cabinet port push ↑ (no answer).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct CabinetPortPush {
-    /// 1 = door not closed.
-    pub push_type: u8,
-    /// The port.
-    pub port: Port,
-    /// The order.
-    pub order_no: OrderNo,
-    /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
-    pub extra: Bytes,
-}
-
-impl Payload for CabinetPortPush {
-    fn read(r: &mut Reader) -> Result<Self, Error> {
-        Ok(CabinetPortPush {
-            push_type: r.u8("push_type")?,
-            port: Port::new(r.u8("port")?),
-            order_no: r.order_no("order_no")?,
-            extra: r.rest(),
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
-        w.u8(self.push_type);
-        w.u8(self.port.get());
-        w.bytes(self.order_no.as_bytes());
-        w.finish(&self.extra)
-    }
-}
-
-/// 0x72 cabinet: stop without opening the door ↓.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct CabinetStop {
-    /// The port.
-    pub port: Port,
-    /// Must match the running order.
-    pub order_no: OrderNo,
-    /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
-    pub extra: Bytes,
-}
-
-impl Payload for CabinetStop {
-    fn read(r: &mut Reader) -> Result<Self, Error> {
-        Ok(CabinetStop {
-            port: Port::new(r.u8("port")?),
-            order_no: r.order_no("order_no")?,
-            extra: r.rest(),
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
-        w.u8(self.port.get());
-        w.bytes(self.order_no.as_bytes());
-        w.finish(&self.extra)
-    }
-}
-
-/// 0x72 answer ↑: result and (optional) order number.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct CabinetStopAnswer {
-    /// 0 = done.
-    pub result: u8,
-    /// Echo of the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub order_no: Option<OrderNo>,
-    /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
-    pub extra: Bytes,
-}
-
-impl Payload for CabinetStopAnswer {
-    fn read(r: &mut Reader) -> Result<Self, Error> {
-        Ok(CabinetStopAnswer {
-            result: r.u8("result")?,
-            order_no: r.opt_order_no(),
-            extra: r.rest(),
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
-        w.u8(self.result);
-        w.opt_bytes(
-            "order_no",
-            16,
-            self.order_no.as_ref().map(|o| o.as_bytes().as_slice()),
-        )?;
-        w.finish(&self.extra)
-    }
-}
-
 /// 0x8A modify the duration or energy of a running charge ↓. Answer:
 /// [`ResultAnswer`](super::ResultAnswer) (0 ok, 1 port not charging, 2 value
 /// below what has run, 3 no such mode/port).
@@ -423,7 +228,11 @@ pub struct ModifyCharge {
     /// Seconds, or 0.01 kWh for rate mode 2 (see [`ModifyCharge::energy`]).
     pub value: u16,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 

@@ -3,8 +3,8 @@
 use bytes::Bytes;
 use serde::Serialize;
 
-use super::wire::{Reader, Writer};
 use super::Payload;
+use super::wire::{Reader, Writer};
 use crate::error::Error;
 use crate::units::UnixTime;
 
@@ -13,7 +13,11 @@ use crate::units::UnixTime;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct NoData {
     /// Undocumented trailing bytes, kept for exact re-encoding.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -37,7 +41,11 @@ pub struct ResultAnswer {
     /// Result code, 0 = ok.
     pub result: u8,
     /// Bytes after the result, kept for exact re-encoding.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -77,7 +85,11 @@ pub struct TimeAnswer {
     /// The server's current time.
     pub timestamp: UnixTime,
     /// Bytes after the timestamp, kept for exact re-encoding.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 

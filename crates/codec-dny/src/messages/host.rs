@@ -47,7 +47,11 @@ pub struct HostHeartbeat {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub module_firmware: Option<NulText>,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -85,7 +89,11 @@ impl Payload for HostHeartbeat {
         w.text("iccid", &self.iccid, ICCID_LEN)?;
         w.u8(self.host_type);
         w.u16(self.frequency);
-        w.opt_bytes("imei", IMEI_LEN, self.imei.as_ref().map(|t| t.raw().as_ref()))?;
+        w.opt_bytes(
+            "imei",
+            IMEI_LEN,
+            self.imei.as_ref().map(|t| t.raw().as_ref()),
+        )?;
         w.opt_bytes(
             "module_firmware",
             MODULE_FIRMWARE_LEN,
@@ -138,7 +146,11 @@ pub struct HostStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub breaker_style: Option<u8>,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -213,7 +225,11 @@ pub struct SubDeviceVersions {
     /// One entry per sub-device type.
     pub entries: Vec<SubDeviceVersion>,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -254,7 +270,11 @@ pub struct FskParamsRequest {
     /// The frequency in use.
     pub frequency: u16,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -283,7 +303,11 @@ pub struct SetFskParams {
     /// Physical ids of every sub-device of this host.
     pub sub_devices: Vec<PhysicalId>,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -329,7 +353,11 @@ pub struct ServerAddress {
     /// IP or domain, 46-byte NUL-padded buffer (≤ 45 characters).
     pub address: NulText,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -359,7 +387,11 @@ pub struct Rs485Poll {
     /// Polled virtual id (0–49).
     pub virtual_id: u8,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -389,7 +421,11 @@ pub struct TestMode {
     #[serde(rename = "power_dw")]
     pub power: DeciWatts,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 

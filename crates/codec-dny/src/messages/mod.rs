@@ -14,22 +14,25 @@ use crate::error::Error;
 use crate::frame::{HEADER, RawFrame};
 use crate::ids::{MessageId, PhysicalId};
 
+mod cabinet;
 mod charging;
 mod common;
 mod downlink;
 mod host;
 mod macros;
 mod params;
+mod settings;
+mod settlement;
 mod start_stop;
 mod status;
-mod uplink;
 mod upgrade;
+mod uplink;
 pub(crate) mod wire;
 
+pub use cabinet::{CabinetPortPush, CabinetStop, CabinetStopAnswer};
 pub use charging::{
-    CabinetPortPush, CabinetStop, CabinetStopAnswer, CardSwipe, CardSwipeAnswer, ChargeFinished,
-    ChargeRecord, ModifyCharge, OrderConfirmation, OrderConfirmationAnswer, RATE_MODE_ENERGY,
-    RATE_MODE_MONTHLY, Settlement,
+    CardSwipe, CardSwipeAnswer, ModifyCharge, OrderConfirmation, OrderConfirmationAnswer,
+    RATE_MODE_ENERGY, RATE_MODE_MONTHLY,
 };
 pub use common::{NoData, ResultAnswer, TimeAnswer};
 pub use downlink::Downlink;
@@ -38,21 +41,22 @@ pub use host::{
     MODULE_FIRMWARE_LEN, Rs485Poll, ServerAddress, SetFskParams, SubDeviceVersion,
     SubDeviceVersions, TestMode,
 };
-pub use params::{
-    CardParams, EepromRead, EepromReadAnswer, EepromWrite, Locate, MultiFunction, PlayVoice,
-    QR_TEXT_LEN, RunParams2, RunParams11, RunParams12, RunParams13, SetQrCode, SetTcCardMode,
-    SetWorkMode, TEMP_QR_TEXT_LEN, TempQrCode,
+pub use params::{CardParams, RunParams2, RunParams11, RunParams12};
+pub use settings::{
+    EepromRead, EepromReadAnswer, EepromWrite, Locate, MultiFunction, PlayVoice, QR_TEXT_LEN,
+    RunParams13, SetQrCode, SetTcCardMode, SetWorkMode, TEMP_QR_TEXT_LEN, TempQrCode,
 };
+pub use settlement::{ChargeFinished, ChargeRecord, Settlement};
 pub use start_stop::{CHARGE_START, CHARGE_STOP, StartStop, StartStopAnswer};
 pub use status::{
     Alarm, CabinetHeartbeat, Heartbeat, OldHeartbeat, OldPortReading, PortPowerHeartbeat,
     PortStatuses, Register,
 };
-pub use uplink::Uplink;
 pub use upgrade::{
     FirmwarePacket, HostUpgrade, ReservedFd, ReservedFdAnswer, ReservedFe, UpgradeAnswer,
     UpgradeRequest,
 };
+pub use uplink::Uplink;
 
 /// Reads and writes one payload layout.
 pub(crate) trait Payload: Sized {

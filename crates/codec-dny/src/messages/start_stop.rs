@@ -66,7 +66,11 @@ pub struct StartStop {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_power_max_judge_min: Option<u8>,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -156,7 +160,11 @@ pub struct StartStopAnswer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_ports: Option<u16>,
     /// Undocumented trailing bytes (for the 2-byte answer: the second byte).
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 

@@ -65,7 +65,11 @@ pub struct Heartbeat {
     /// Device temperature.
     pub temperature: Temperature,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -130,7 +134,11 @@ pub struct OldHeartbeat {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub work_mode: Option<u8>,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -209,7 +217,11 @@ pub struct Register {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub power_board_version: Option<u16>,
     /// Undocumented trailing bytes (the spec example carries `e4 00`).
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -291,7 +303,11 @@ pub struct PortPowerHeartbeat {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occupancy_min: Option<u16>,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -350,8 +366,14 @@ impl Payload for PortPowerHeartbeat {
             None => None,
         };
         w.opt_u16("current", current)?;
-        w.opt_u8("ambient_temperature", self.ambient_temperature.map(Temperature::raw))?;
-        w.opt_u8("port_temperature", self.port_temperature.map(Temperature::raw))?;
+        w.opt_u8(
+            "ambient_temperature",
+            self.ambient_temperature.map(Temperature::raw),
+        )?;
+        w.opt_u8(
+            "port_temperature",
+            self.port_temperature.map(Temperature::raw),
+        )?;
         w.opt_u32("timestamp", self.timestamp.map(UnixTime::secs))?;
         w.opt_u16("occupancy_min", self.occupancy_min)?;
         w.finish(&self.extra)
@@ -368,7 +390,11 @@ pub struct CabinetHeartbeat {
     /// Bit per fan, 1 = running.
     pub fan_on_bits: u32,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -402,7 +428,11 @@ pub struct Alarm {
     /// Bit i set = input i+1 triggered (multi-input sensors), else 0.
     pub trigger_bits: u8,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 

@@ -19,7 +19,11 @@ pub struct UpgradeRequest {
     #[serde(rename = "package_type_hex", serialize_with = "crate::hex::serialize")]
     pub package_type: [u8; 4],
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -87,7 +91,11 @@ pub struct UpgradeAnswer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub packet: Option<u16>,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -145,7 +153,11 @@ pub struct ReservedFd {
     /// R1–R4.
     pub values: [u32; 4],
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -175,7 +187,11 @@ pub struct ReservedFdAnswer {
     /// Result code.
     pub result: u8,
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 
@@ -201,7 +217,11 @@ pub struct ReservedFe {
     /// R1–R3.
     pub values: [u32; 3],
     /// Undocumented trailing bytes.
-    #[serde(rename = "extra_hex", serialize_with = "crate::hex::serialize", skip_serializing_if = "Bytes::is_empty")]
+    #[serde(
+        rename = "extra_hex",
+        serialize_with = "crate::hex::serialize",
+        skip_serializing_if = "Bytes::is_empty"
+    )]
     pub extra: Bytes,
 }
 

@@ -200,9 +200,7 @@ impl Absent {
     fn would_decode(self, extra: &[u8]) -> bool {
         match self {
             Absent::Fixed(size) => extra.len() >= size,
-            Absent::LenPrefixed => extra
-                .first()
-                .is_some_and(|&n| usize::from(n) < extra.len()),
+            Absent::LenPrefixed => extra.first().is_some_and(|&n| usize::from(n) < extra.len()),
         }
     }
 }
@@ -245,10 +243,7 @@ impl<'a> Writer<'a> {
         T::try_from(v).map_err(|_| {
             self.error(
                 field,
-                format!(
-                    "{v} does not fit {} wire bytes",
-                    std::mem::size_of::<T>()
-                ),
+                format!("{v} does not fit {} wire bytes", std::mem::size_of::<T>()),
             )
         })
     }
@@ -328,7 +323,12 @@ impl<'a> Writer<'a> {
     }
 
     /// An optional fixed-size byte field.
-    pub fn opt_bytes(&mut self, field: &'static str, size: usize, v: Option<&[u8]>) -> Result<(), Error> {
+    pub fn opt_bytes(
+        &mut self,
+        field: &'static str,
+        size: usize,
+        v: Option<&[u8]>,
+    ) -> Result<(), Error> {
         if let Some(b) = v
             && b.len() != size
         {
@@ -338,7 +338,11 @@ impl<'a> Writer<'a> {
     }
 
     /// An optional count byte followed by that many bytes.
-    pub fn opt_len_prefixed(&mut self, field: &'static str, v: Option<&Bytes>) -> Result<(), Error> {
+    pub fn opt_len_prefixed(
+        &mut self,
+        field: &'static str,
+        v: Option<&Bytes>,
+    ) -> Result<(), Error> {
         let n: Option<u8> = match v {
             Some(b) => Some(self.fit(field, b.len() as u64)?),
             None => None,

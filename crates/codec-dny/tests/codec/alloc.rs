@@ -43,7 +43,12 @@ fn allocs() -> u64 {
 }
 
 fn count_for(frames: usize, frame: &[u8]) -> u64 {
-    let stream: Vec<u8> = frame.iter().copied().cycle().take(frame.len() * frames).collect();
+    let stream: Vec<u8> = frame
+        .iter()
+        .copied()
+        .cycle()
+        .take(frame.len() * frames)
+        .collect();
     let mut d = StreamDecoder::with_limits(Limits {
         max_buffered: stream.len() + 1024,
         ..Limits::default()
@@ -54,7 +59,10 @@ fn count_for(frames: usize, frame: &[u8]) -> u64 {
     let mut n = 0;
     while let Ok(Some(Item::Frame(raw))) = d.decode_next() {
         let f = Frame::<Uplink>::from_raw(&raw).unwrap();
-        assert!(matches!(f.message, Uplink::Heartbeat(_) | Uplink::Settlement(_)));
+        assert!(matches!(
+            f.message,
+            Uplink::Heartbeat(_) | Uplink::Settlement(_)
+        ));
         n += 1;
     }
     assert_eq!(n, frames);

@@ -2,8 +2,8 @@
 
 use bytes::Bytes;
 use codec_dny::{
-    Downlink, Frame, MessageId, NulText, OrderNo, PhysicalId, Port, ServerAddress,
-    StartStopAnswer, Uplink, Wh,
+    Downlink, Frame, MessageId, NulText, OrderNo, PhysicalId, Port, ServerAddress, StartStopAnswer,
+    Uplink, Wh,
 };
 
 use crate::unhex;
@@ -11,14 +11,22 @@ use crate::unhex;
 fn up(hex: &str) -> Frame<Uplink> {
     let bytes = unhex(hex);
     let f = Frame::<Uplink>::decode(&bytes).unwrap();
-    assert_eq!(f.to_bytes().unwrap().as_ref(), bytes.as_slice(), "re-encode");
+    assert_eq!(
+        f.to_bytes().unwrap().as_ref(),
+        bytes.as_slice(),
+        "re-encode"
+    );
     f
 }
 
 fn down(hex: &str) -> Frame<Downlink> {
     let bytes = unhex(hex);
     let f = Frame::<Downlink>::decode(&bytes).unwrap();
-    assert_eq!(f.to_bytes().unwrap().as_ref(), bytes.as_slice(), "re-encode");
+    assert_eq!(
+        f.to_bytes().unwrap().as_ref(),
+        bytes.as_slice(),
+        "re-encode"
+    );
     f
 }
 
@@ -49,7 +57,9 @@ fn settlement_0x03_spec_example() {
     .as_str());
     assert_eq!(f.physical_id, "04ab373b".parse::<PhysicalId>().unwrap());
     assert_eq!(f.message_id, MessageId::new(1));
-    let Uplink::Settlement(s) = f.message else { panic!() };
+    let Uplink::Settlement(s) = f.message else {
+        panic!()
+    };
     assert_eq!(s.record.charge_duration_s, 3600);
     assert_eq!(s.record.max_power.get(), 1000);
     assert_eq!(s.record.energy, Wh::new(480));
@@ -67,31 +77,42 @@ fn settlement_0x03_spec_example() {
 #[test]
 fn port_power_heartbeat_0x06_spec_example() {
     let f = up(concat!(
-        "444e59", "3200", "3b37ab04", "0a00", "06", // header, length 50, id, msg 10, cmd
-        "01",       // port 2
-        "01",       // status: charging
-        "100e",     // 3600 s
-        "3000",     // 480 Wh
-        "01",       // online start
-        "e803",     // power now 100.0 W
-        "b004",     // max 120.0 W
-        "2003",     // min 80.0 W
-        "e803",     // average 100.0 W
+        "444e59",
+        "3200",
+        "3b37ab04",
+        "0a00",
+        "06",                               // header, length 50, id, msg 10, cmd
+        "01",                               // port 2
+        "01",                               // status: charging
+        "100e",                             // 3600 s
+        "3000",                             // 480 Wh
+        "01",                               // online start
+        "e803",                             // power now 100.0 W
+        "b004",                             // max 120.0 W
+        "2003",                             // min 80.0 W
+        "e803",                             // average 100.0 W
         "20190901180000130030380102030405", // order no
-        "0100",     // interval energy raw 1
-        "e803",     // peak power 100.0 W
-        "9808",     // voltage 220.0 V
-        "c701",     // current 455 mA
-        "55",       // ambient 85 - 65 = 20 degC
-        "00",       // port temperature: no sensor
-        "da08",     // checksum
+        "0100",                             // interval energy raw 1
+        "e803",                             // peak power 100.0 W
+        "9808",                             // voltage 220.0 V
+        "c701",                             // current 455 mA
+        "55",                               // ambient 85 - 65 = 20 degC
+        "00",                               // port temperature: no sensor
+        "da08",                             // checksum
     ));
-    let Uplink::PortPowerHeartbeat(h) = f.message else { panic!() };
+    let Uplink::PortPowerHeartbeat(h) = f.message else {
+        panic!()
+    };
     assert_eq!(h.port.number(), Some(2));
     assert_eq!((h.status, h.charge_duration_s), (1, 3600));
     assert_eq!(h.energy.get(), 480);
     assert_eq!(
-        (h.power.get(), h.max_power.get(), h.min_power.get(), h.avg_power.get()),
+        (
+            h.power.get(),
+            h.max_power.get(),
+            h.min_power.get(),
+            h.avg_power.get()
+        ),
         (1000, 1200, 800, 1000)
     );
     assert_eq!(h.interval_energy_raw, Some(1));
@@ -106,14 +127,20 @@ fn port_power_heartbeat_0x06_spec_example() {
 #[test]
 fn start_stop_answer_0x82_spec_example_and_short_form() {
     let f = up(concat!(
-        "444e59", "1d00", "3b37ab04", "0200", "82",
+        "444e59",
+        "1d00",
+        "3b37ab04",
+        "0200",
+        "82",
         "00",                               // result: done
         "12345678123456781234567812345678", // order no
         "01",                               // port 2
         "0000",                             // waiting ports (result 5 only)
         "fe06",                             // checksum 0x06fe, little-endian
     ));
-    let Uplink::StartStopAnswer(a) = f.message else { panic!() };
+    let Uplink::StartStopAnswer(a) = f.message else {
+        panic!()
+    };
     assert_eq!(a.result, 0);
     assert_eq!(a.port, Some(Port::new(1)));
     assert_eq!(a.waiting_ports, Some(0));
@@ -144,7 +171,9 @@ fn card_swipe_0x02_spec_example() {
         "0000",     // balance on card 0 fen
         "0a04",     // checksum
     ));
-    let Uplink::CardSwipe(c) = f.message else { panic!() };
+    let Uplink::CardSwipe(c) = f.message else {
+        panic!()
+    };
     assert_eq!(c.card_id.decimal(), 0x7a8d05dd);
     assert_eq!((c.card_type, c.port, c.balance.get()), (0, Port::new(1), 0));
     assert_eq!((c.timestamp, c.card2), (None, None));
@@ -153,15 +182,21 @@ fn card_swipe_0x02_spec_example() {
 #[test]
 fn change_server_address_0x34_host_example() {
     let f = down(concat!(
-        "444e59", "3b00", "7008be76", "0000", "34",
-        "b822",   // port 8888
-        "03",     // 4G
-        "01",     // socket B on
+        "444e59",
+        "3b00",
+        "7008be76",
+        "0000",
+        "34",
+        "b822",               // port 8888
+        "03",                 // 4G
+        "01",                 // socket B on
         "62616964752e636f6d", // "baidu.com"
         "00000000000000000000000000000000000000000000000000000000000000000000000000", // NUL padding to 46
         "5607",
     ));
-    let Downlink::ChangeServerAddress(a) = &f.message else { panic!() };
+    let Downlink::ChangeServerAddress(a) = &f.message else {
+        panic!()
+    };
     assert_eq!(f.physical_id.to_string(), "76be0870");
     assert_eq!((a.server_port, a.module_type, a.socket_b), (8888, 3, 1));
     assert_eq!(a.address.text(), "baidu.com");
@@ -178,11 +213,19 @@ fn change_server_address_0x34_host_example() {
 #[test]
 fn times_0x22_and_0x12_answers() {
     // 0x22 answer from the device spec, 0x12 answer from the host spec.
-    let f = down("444e590d003b37ab04b9002209 0ea95f 1304".replace(' ', "").as_str());
-    let Downlink::Time(t) = f.message else { panic!() };
+    let f = down(
+        "444e590d003b37ab04b9002209 0ea95f 1304"
+            .replace(' ', "")
+            .as_str(),
+    );
+    let Downlink::Time(t) = f.message else {
+        panic!()
+    };
     assert_eq!(t.timestamp.secs(), 0x5FA90E09);
     let f = down("444e590d008426d609050012de5ca95fda04");
-    let Downlink::HostTime(t) = f.message else { panic!() };
+    let Downlink::HostTime(t) = f.message else {
+        panic!()
+    };
     // 2020-11-09 23:14:38 Beijing
     assert_eq!(t.timestamp.to_iso8601(), "2020-11-09T15:14:38Z");
 }
@@ -190,22 +233,29 @@ fn times_0x22_and_0x12_answers() {
 #[test]
 fn params_0x86_and_0x8a_examples() {
     let f = down(concat!(
-        "444e59", "1600", "3b37ab04", "0200", "86",
+        "444e59",
+        "1600",
+        "3b37ab04",
+        "0200",
+        "86",
         "00",           // sector 0
         "159185191880", // user-card key
         "ffffffffffff", // new-card key
         "800a",
     ));
-    let Downlink::SetCardParams(p) = f.message else { panic!() };
+    let Downlink::SetCardParams(p) = f.message else {
+        panic!()
+    };
     assert_eq!(p.user_key, [0x15, 0x91, 0x85, 0x19, 0x18, 0x80]);
     let f = down(concat!(
-        "444e59", "0d00", "3b37ab04", "0200", "8a",
-        "00",   // timed, no full-stop
+        "444e59", "0d00", "3b37ab04", "0200", "8a", "00",   // timed, no full-stop
         "01",   // port 2
         "8070", // 28800 s
         "9603",
     ));
-    let Downlink::ModifyCharge(m) = f.message else { panic!() };
+    let Downlink::ModifyCharge(m) = f.message else {
+        panic!()
+    };
     assert_eq!((m.rate_mode, m.port.get(), m.value), (0, 1, 28800));
     assert_eq!(m.energy(), None);
 }
@@ -230,6 +280,8 @@ fn unknown_commands_keep_their_bytes() {
     };
     let bytes = raw.to_bytes().unwrap();
     let f = Frame::<Uplink>::decode(&bytes).unwrap();
-    assert!(matches!(&f.message, Uplink::Unknown { command: 0x73, payload } if payload.as_ref() == [1, 2, 3]));
+    assert!(
+        matches!(&f.message, Uplink::Unknown { command: 0x73, payload } if payload.as_ref() == [1, 2, 3])
+    );
     assert_eq!(f.to_bytes().unwrap(), bytes);
 }

@@ -12,6 +12,7 @@
 mod alloc;
 mod fixtures;
 mod roundtrip;
+mod strategies;
 mod stream;
 mod vectors;
 

@@ -12,7 +12,9 @@ use crate::unhex;
 fn sample() -> Vec<u8> {
     let mut s = Vec::new();
     s.extend_from_slice(b"898604D9162390488297");
-    s.extend(unhex("444e5913003b37ab04b900207e00021421000000e40091046c696e6b"));
+    s.extend(unhex(
+        "444e5913003b37ab04b900207e00021421000000e40091046c696e6b",
+    ));
     s.extend(unhex("444e5910003b37ab0401002198080200000905ee02"));
     s.extend_from_slice(b"\x00\xffDN8l");
     s.extend(unhex("444e590a00f36ca204a0c096010604"));
@@ -89,7 +91,12 @@ enum Part {
 }
 
 fn part() -> impl Strategy<Value = Part> {
-    let frame = (any::<u32>(), any::<u16>(), any::<u8>(), prop::collection::vec(any::<u8>(), 0..60))
+    let frame = (
+        any::<u32>(),
+        any::<u16>(),
+        any::<u8>(),
+        prop::collection::vec(any::<u8>(), 0..60),
+    )
         .prop_map(|(id, msg, command, data)| {
             Part::Frame(RawFrame {
                 physical_id: PhysicalId::new(id),

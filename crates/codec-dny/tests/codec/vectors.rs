@@ -51,9 +51,12 @@ fn actual(fields: &Value, key: &str) -> Option<Value> {
         }
         "port_status" => Value::Array(ports?.iter().map(|p| p["status"].clone()).collect()),
         "port_power_w" => Value::Array(ports?.iter().map(|p| dw_to_w(&p["power_dw"])).collect()),
-        "port_peak_power_w" => {
-            Value::Array(ports?.iter().map(|p| dw_to_w(&p["peak_power_dw"])).collect())
-        }
+        "port_peak_power_w" => Value::Array(
+            ports?
+                .iter()
+                .map(|p| dw_to_w(&p["peak_power_dw"]))
+                .collect(),
+        ),
         k if k.ends_with("_v") => dw_to_w(fields.get(format!("{}_dv", &k[..k.len() - 2]))?),
         k if k.ends_with("_w") => dw_to_w(fields.get(format!("{}_dw", &k[..k.len() - 2]))?),
         _ => return None,
@@ -82,7 +85,10 @@ fn check_framing(id: &str, raw: &RawFrame, bytes: &[u8], expect: &Value) {
     let framing = [
         ("length", Value::from(raw.length())),
         ("physical_id", Value::from(raw.physical_id.to_string())),
-        ("device_code", Value::from(raw.physical_id.code().to_string())),
+        (
+            "device_code",
+            Value::from(raw.physical_id.code().to_string()),
+        ),
         ("device_number", Value::from(raw.physical_id.number())),
         ("msg_id", Value::from(raw.message_id.get())),
         ("cmd", Value::from(format!("0x{:02x}", raw.command))),
@@ -100,7 +106,10 @@ fn reencode<M: Message + PartialEq + std::fmt::Debug>(id: &str, raw: &RawFrame, 
         tohex(bytes),
         "{id}: re-encode"
     );
-    assert_eq!(Frame::<M>::decode(&frame.to_bytes().unwrap()).unwrap(), frame);
+    assert_eq!(
+        Frame::<M>::decode(&frame.to_bytes().unwrap()).unwrap(),
+        frame
+    );
 }
 
 const FRAMING_KEYS: [&str; 7] = [
@@ -119,7 +128,11 @@ fn check_valid(v: &Value) {
     let expect = &v["expect"];
     let raw = decode_frame(&bytes).unwrap_or_else(|e| panic!("{id}: {e}"));
     check_framing(id, &raw, &bytes, expect);
-    assert_eq!(tohex(&raw.to_bytes().unwrap()), tohex(&bytes), "{id}: raw re-encode");
+    assert_eq!(
+        tohex(&raw.to_bytes().unwrap()),
+        tohex(&bytes),
+        "{id}: raw re-encode"
+    );
 
     let dir = direction(v);
     let view = describe(&raw, dir);
@@ -130,8 +143,12 @@ fn check_valid(v: &Value) {
         if FRAMING_KEYS.contains(&key.as_str()) {
             continue;
         }
-        let got = actual(fields, key).unwrap_or_else(|| panic!("{id}: no field for {key} in {fields}"));
-        assert!(same(want, &got), "{id}: {key}: want {want}, got {got} ({fields})");
+        let got =
+            actual(fields, key).unwrap_or_else(|| panic!("{id}: no field for {key} in {fields}"));
+        assert!(
+            same(want, &got),
+            "{id}: {key}: want {want}, got {got} ({fields})"
+        );
     }
     match dir {
         Direction::Up => reencode::<Uplink>(id, &raw, &bytes),
@@ -193,7 +210,11 @@ fn check_stream(v: &Value) {
 #[test]
 fn every_dny_vector() {
     let all = vectors();
-    assert!(all.len() >= 35, "expected the 35 dny vectors, got {}", all.len());
+    assert!(
+        all.len() >= 35,
+        "expected the 35 dny vectors, got {}",
+        all.len()
+    );
     let (mut valid, mut errors, mut streams) = (0, 0, 0);
     let mut failures = Vec::new();
     for v in &all {
@@ -222,6 +243,10 @@ fn every_dny_vector() {
             valid += 1;
         }
     }
-    assert!(failures.is_empty(), "failing vectors:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failing vectors:\n{}",
+        failures.join("\n")
+    );
     assert_eq!((valid, errors, streams), (29, 5, 1));
 }

@@ -1,0 +1,179 @@
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bus::{BusError, Outbox, OutboxRelay, OutboxSink, OutgoingEvent, Publisher, RelayOptions, SchemaName};
+use sqlx::{Connection, PgPool};
+use tokio_util::sync::CancellationToken;
+
+use crate::{Fixture, eventually};
+
+const SCHEMA: SchemaName = SchemaName::from_static("svc");
+
+async fn outbox_db() -> (testkit::TestDatabase, PgPool) {
+    let db = testkit::TestDatabase::create().await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query("CREATE SCHEMA svc").execute(&mut conn).await.unwrap();
+    sqlx::query("SET search_path TO svc").execute(&mut conn).await.unwrap();
+    bus::schema::with_bus_tables(None).run(&mut conn).await.unwrap();
+    let pool = db.pool().await;
+    (db, pool)
+}
+
+/// Commits `events` to the outbox, each in its own business transaction.
+async fn commit(pool: &PgPool, events: &[OutgoingEvent]) {
+    for ev in events {
+        let mut tx = pool.begin().await.unwrap();
+        Outbox::new(SCHEMA).enqueue(&mut tx, ev).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+async fn unpublished(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM svc.outbox WHERE published_at IS NULL")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+fn opts() -> RelayOptions {
+    RelayOptions {
+        batch: 50,
+        idle_poll: Duration::from_millis(20),
+        ..Default::default()
+    }
+}
+
+/// Publishes for real, then fails as if the relay died before marking the row.
+struct CrashAfterPublish(Publisher);
+
+impl OutboxSink for CrashAfterPublish {
+    async fn deliver(&self, event: &OutgoingEvent) -> Result<(), BusError> {
+        self.0.publish(event).await?;
+        Err(BusError::MissingHeader("injected crash after publish"))
+    }
+}
+
+/// Never finishes a publish: the relay is killed while holding its claim.
+struct Hang;
+
+impl OutboxSink for Hang {
+    async fn deliver(&self, _: &OutgoingEvent) -> Result<(), BusError> {
+        std::future::pending().await
+    }
+}
+
+/// Records every event id it is asked to publish, then publishes.
+struct Recording(Publisher, Arc<Mutex<Vec<uuid::Uuid>>>);
+
+impl OutboxSink for Recording {
+    async fn deliver(&self, event: &OutgoingEvent) -> Result<(), BusError> {
+        self.1.lock().unwrap().push(event.meta.id);
+        self.0.publish(event).await.map(|_| ())
+    }
+}
+
+#[tokio::test]
+async fn relay_killed_after_commit_before_publish_publishes_once_on_restart() {
+    let fx = Fixture::new().await;
+    let (_db, pool) = outbox_db().await;
+    let ev = fx.ping("order paid", 990);
+    commit(&pool, std::slice::from_ref(&ev)).await;
+
+    // A relay claims the row and dies before it publishes.
+    let dying = OutboxRelay::new(pool.clone(), SCHEMA, Hang, opts());
+    let task = tokio::spawn(async move { dying.relay_once().await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    task.abort();
+    let _ = task.await;
+    assert_eq!(fx.stored().await, 0, "nothing published yet");
+    assert_eq!(unpublished(&pool).await, 1, "the row survives the dead relay");
+
+    // The restarted relay publishes it, once.
+    let relay = OutboxRelay::new(pool.clone(), SCHEMA, Publisher::new(fx.bus.jetstream.clone()), opts());
+    let stop = CancellationToken::new();
+    let run = tokio::spawn(relay.run(stop.clone()));
+    assert!(eventually(10, || async { unpublished(&pool).await == 0 }).await);
+    stop.cancel();
+    run.await.unwrap().unwrap();
+    assert_eq!(fx.stored().await, 1);
+}
+
+#[tokio::test]
+async fn relay_crashing_between_publish_and_mark_does_not_double_the_event() {
+    let fx = Fixture::new().await;
+    let (_db, pool) = outbox_db().await;
+    let events: Vec<_> = (0..3).map(|i| fx.ping(&format!("e{i}"), i)).collect();
+    commit(&pool, &events).await;
+
+    let crashing = OutboxRelay::new(
+        pool.clone(),
+        SCHEMA,
+        CrashAfterPublish(Publisher::new(fx.bus.jetstream.clone())),
+        opts(),
+    );
+    assert!(crashing.relay_once().await.is_err());
+    assert_eq!(fx.stored().await, 1, "the first event reached the stream");
+    assert_eq!(unpublished(&pool).await, 3, "but no row was marked");
+    let attempts: i32 = sqlx::query_scalar("SELECT attempts FROM svc.outbox ORDER BY seq LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 1);
+
+    let relay = OutboxRelay::new(pool.clone(), SCHEMA, Publisher::new(fx.bus.jetstream.clone()), opts());
+    assert_eq!(relay.relay_once().await.unwrap(), 3);
+    assert_eq!(unpublished(&pool).await, 0);
+    assert_eq!(fx.stored().await, 3, "the re-sent first event was deduplicated");
+
+    // And in outbox order.
+    let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
+    for (i, ev) in events.iter().enumerate() {
+        let raw = stream.get_raw_message(i as u64 + 1).await.unwrap();
+        assert_eq!(raw.headers.get("ce-id").unwrap().as_str(), ev.meta.id.to_string());
+    }
+}
+
+#[tokio::test]
+async fn two_relays_in_parallel_never_publish_one_row_twice() {
+    let fx = Fixture::new().await;
+    let (_db, pool) = outbox_db().await;
+    let n = 400;
+    let events: Vec<_> = (0..n).map(|i| fx.ping(&format!("p{i}"), i)).collect();
+    commit(&pool, &events).await;
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let stop = CancellationToken::new();
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        let relay = OutboxRelay::new(
+            pool.clone(),
+            SCHEMA,
+            Recording(Publisher::new(fx.bus.jetstream.clone()), seen.clone()),
+            RelayOptions { batch: 10, ..opts() },
+        );
+        tasks.push(tokio::spawn(relay.run(stop.clone())));
+    }
+    assert!(eventually(60, || async { unpublished(&pool).await == 0 }).await);
+    stop.cancel();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let seen = seen.lock().unwrap().clone();
+    let distinct: HashSet<_> = seen.iter().collect();
+    assert_eq!(seen.len(), n as usize, "every row was handed to exactly one relay once");
+    assert_eq!(distinct.len(), n as usize);
+    assert_eq!(fx.stored().await, n as u64);
+}
+
+#[tokio::test]
+async fn a_rolled_back_transaction_publishes_nothing() {
+    let fx = Fixture::new().await;
+    let (_db, pool) = outbox_db().await;
+    let mut tx = pool.begin().await.unwrap();
+    Outbox::new(SCHEMA).enqueue(&mut tx, &fx.ping("never", 1)).await.unwrap();
+    tx.rollback().await.unwrap();
+    let relay = OutboxRelay::new(pool.clone(), SCHEMA, Publisher::new(fx.bus.jetstream.clone()), opts());
+    assert_eq!(relay.relay_once().await.unwrap(), 0);
+    assert_eq!(fx.stored().await, 0);
+}
