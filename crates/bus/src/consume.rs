@@ -89,11 +89,14 @@ where
             Ok(consumer) => {
                 running.store(true, Ordering::Relaxed);
                 backoff = Duration::from_millis(200);
-                let res = pull_loop(bus, &spec, &consumer, &handler, &dead_letters, &shutdown).await;
+                let res =
+                    pull_loop(bus, &spec, &consumer, &handler, &dead_letters, &shutdown).await;
                 running.store(false, Ordering::Relaxed);
                 match res {
                     Ok(()) => return Ok(()),
-                    Err(e) => tracing::warn!(consumer = %spec.durable, error = %e, "consumer detached, will re-attach"),
+                    Err(e) => {
+                        tracing::warn!(consumer = %spec.durable, error = %e, "consumer detached, will re-attach")
+                    }
                 }
             }
             Err(e) => {
@@ -227,7 +230,15 @@ where
         Err(HandleError::Retry(reason) | HandleError::Permanent(reason)) => {
             metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "dead_letter").increment(1);
             tracing::error!(consumer = %spec.durable, delivered, %reason, "giving up on message, dead-lettering");
-            let dead = dead_letter(bus, spec, &msg, &headers, delivered, stream_sequence, reason);
+            let dead = dead_letter(
+                bus,
+                spec,
+                &msg,
+                &headers,
+                delivered,
+                stream_sequence,
+                reason,
+            );
             // Only when the dead letter is stored may the original go; otherwise leave
             // it unacked and it comes back after ack_wait.
             dead_letters.publish(&dead).await?;

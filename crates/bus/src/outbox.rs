@@ -33,7 +33,11 @@ impl Outbox {
 
     /// Stores `event` for publishing. Call it inside the transaction that makes the
     /// change the event announces: both commit, or neither does.
-    pub async fn enqueue(&self, conn: &mut PgConnection, event: &OutgoingEvent) -> Result<(), BusError> {
+    pub async fn enqueue(
+        &self,
+        conn: &mut PgConnection,
+        event: &OutgoingEvent,
+    ) -> Result<(), BusError> {
         let sql = self.schema.sql(
             "INSERT INTO {schema}.outbox (event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -178,7 +182,8 @@ impl<S: OutboxSink> OutboxRelay<S> {
             .await?;
         }
         tx.commit().await?;
-        metrics::counter!("pylon_outbox_published_total", "schema" => s.as_str()).increment(published.len() as u64);
+        metrics::counter!("pylon_outbox_published_total", "schema" => s.as_str())
+            .increment(published.len() as u64);
         match failure {
             Some((_, e)) if published.is_empty() => Err(e),
             _ => Ok(published.len()),
@@ -215,7 +220,8 @@ impl<S: OutboxSink> OutboxRelay<S> {
                     }
                 }
                 Err(e) => {
-                    self.running.store(!matches!(e, BusError::Database(_)), Ordering::Relaxed);
+                    self.running
+                        .store(!matches!(e, BusError::Database(_)), Ordering::Relaxed);
                     tracing::warn!(schema = %self.schema, error = %e, "outbox relay round failed");
                     tokio::select! {
                         _ = shutdown.cancelled() => {}
@@ -239,7 +245,10 @@ impl<S: OutboxSink> OutboxRelay<S> {
                 }
             }
         };
-        if tokio::time::timeout(self.opts.final_flush, flush).await.is_err() {
+        if tokio::time::timeout(self.opts.final_flush, flush)
+            .await
+            .is_err()
+        {
             tracing::warn!(schema = %self.schema, "outbox not fully flushed at shutdown; the next start publishes the rest");
         }
         Ok(())

@@ -48,7 +48,10 @@ impl Publisher {
 
     /// Sends without waiting; await the returned future for the ack. Lets a caller
     /// pipeline a batch (send all, then await all).
-    pub async fn send_pipelined(&self, event: &OutgoingEvent) -> Result<PublishAckFuture, BusError> {
+    pub async fn send_pipelined(
+        &self,
+        event: &OutgoingEvent,
+    ) -> Result<PublishAckFuture, BusError> {
         self.js
             .publish_with_headers(
                 event.subject.clone(),

@@ -16,7 +16,10 @@ impl SchemaName {
     /// For constants: an invalid name fails the build (the check runs at compile time).
     pub const fn from_static(name: &'static str) -> Self {
         let b = name.as_bytes();
-        assert!(!b.is_empty() && b.len() <= 48, "schema name must be 1..=48 bytes");
+        assert!(
+            !b.is_empty() && b.len() <= 48,
+            "schema name must be 1..=48 bytes"
+        );
         assert!(b[0].is_ascii_lowercase(), "schema name must start with a-z");
         let mut i = 0;
         while i < b.len() {

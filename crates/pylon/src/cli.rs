@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "pylon", version, about = "Pylon — an open-source charging platform")]
+#[command(
+    name = "pylon",
+    version,
+    about = "Pylon — an open-source charging platform"
+)]
 pub struct Cli {
     /// Configuration file (TOML). Also `PYLON_CONFIG`. Environment `PYLON_<SECTION>__<KEY>`
     /// overrides the file.
@@ -60,7 +64,11 @@ pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCo
         }
         Command::Migrate { services } => {
             let _telemetry = runtime::telemetry::init(&config.telemetry)?;
-            let names = if services.is_empty() { vec!["all".to_owned()] } else { services };
+            let names = if services.is_empty() {
+                vec!["all".to_owned()]
+            } else {
+                services
+            };
             let selected = match crate::services::select(&names) {
                 Ok(s) => s,
                 Err(e) => return usage_error(&e),

@@ -23,7 +23,10 @@ pub fn select(names: &[String]) -> Result<Vec<Arc<dyn Service>>, String> {
     if names.iter().any(|n| n == "all") {
         return Ok(every);
     }
-    if let Some(unknown) = names.iter().find(|n| !every.iter().any(|s| s.name() == n.as_str())) {
+    if let Some(unknown) = names
+        .iter()
+        .find(|n| !every.iter().any(|s| s.name() == n.as_str()))
+    {
         let valid: Vec<&str> = every.iter().map(|s| s.name()).collect();
         return Err(format!(
             "unknown service {unknown:?}; expected `all` or any of: {}",
@@ -58,6 +61,9 @@ mod tests {
     #[test]
     fn unknown_names_are_refused_with_the_valid_list() {
         let e = select(&["gatway".into()]).err().unwrap();
-        assert!(e.contains("\"gatway\"") && e.contains("gateway, identity"), "{e}");
+        assert!(
+            e.contains("\"gatway\"") && e.contains("gateway, identity"),
+            "{e}"
+        );
     }
 }

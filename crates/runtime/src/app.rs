@@ -27,7 +27,12 @@ pub async fn connect_nats(cfg: &Config) -> anyhow::Result<bus::Bus> {
         opts = opts
             .credentials_file(&cfg.nats.credentials_file)
             .await
-            .with_context(|| format!("reading nats.credentials_file {}", cfg.nats.credentials_file))?;
+            .with_context(|| {
+                format!(
+                    "reading nats.credentials_file {}",
+                    cfg.nats.credentials_file
+                )
+            })?;
     }
     let client = opts
         .connect(cfg.nats.url.as_str())
@@ -72,7 +77,10 @@ pub async fn run(
     let bus = connect_nats(&config).await?;
     bus::ensure_streams(
         &bus.jetstream,
-        &bus::platform_streams(&bus.namespace, Duration::from_secs(config.bus.duplicate_window_secs)),
+        &bus::platform_streams(
+            &bus.namespace,
+            Duration::from_secs(config.bus.duplicate_window_secs),
+        ),
     )
     .await
     .context("declaring JetStream streams (is JetStream enabled on the NATS server?)")?;
@@ -112,7 +120,11 @@ pub async fn run(
             config: config.clone(),
             bus: bus.clone(),
             db: svc.schema().and(db.clone()),
-            clickhouse: if svc.uses_clickhouse() { ch.clone() } else { None },
+            clickhouse: if svc.uses_clickhouse() {
+                ch.clone()
+            } else {
+                None
+            },
             health: health.clone(),
             shutdown: shutdown.clone(),
             instance: instance.clone(),
@@ -140,8 +152,13 @@ pub async fn run(
     let mut servers: JoinSet<anyhow::Result<()>> = JoinSet::new();
     let app = crate::http::server::app(router, &health, &config.http);
     let stop_http = servers_stop.clone();
-    servers.spawn(async move { Ok(crate::http::server::serve(http_listener, app, stop_http).await?) });
-    servers.spawn(crate::grpc::serve(grpc_listener, grpc, servers_stop.clone()));
+    servers
+        .spawn(async move { Ok(crate::http::server::serve(http_listener, app, stop_http).await?) });
+    servers.spawn(crate::grpc::serve(
+        grpc_listener,
+        grpc,
+        servers_stop.clone(),
+    ));
 
     // Wait for the stop signal or the first failure.
     let mut failure: Option<anyhow::Error> = None;
@@ -162,19 +179,36 @@ pub async fn run(
         tracing::error!(error = %format!("{e:#}"), "stopping after a failure");
     }
 
+    // Budget: services (consumers, relays) first, then the servers finish in-flight
+    // requests. Idle keep-alive connections (a gRPC channel a client holds open) would
+    // hold a graceful server forever, so each phase is bounded and the process is gone
+    // about a second before the grace period ends.
     let grace = Duration::from_secs(config.shutdown.grace_secs);
-    let drain = async {
-        shutdown.cancel();
+    let deadline = tokio::time::Instant::now() + grace.saturating_sub(Duration::from_secs(1));
+    shutdown.cancel();
+    let services_done = async {
         while let Some(res) = tasks.join_next().await {
             if let Ok((name, Err(e))) = &res {
                 tracing::error!(service = name, error = %format!("{e:#}"), "service failed while stopping");
             }
         }
-        servers_stop.cancel();
-        while servers.join_next().await.is_some() {}
     };
-    if tokio::time::timeout(grace, drain).await.is_err() {
-        tracing::warn!(grace_secs = grace.as_secs(), "not drained within the grace period; exiting anyway");
+    let services_deadline = deadline - grace / 4;
+    if tokio::time::timeout_at(services_deadline, services_done)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "services did not stop in time; the outbox publishes the rest at the next start"
+        );
+    }
+    servers_stop.cancel();
+    let servers_done = async { while servers.join_next().await.is_some() {} };
+    if tokio::time::timeout_at(deadline, servers_done)
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open at the end of the grace period; closing them");
     }
     if let Some(pool) = db {
         pool.close().await;
@@ -184,7 +218,9 @@ pub async fn run(
     failure.map_or(Ok(()), Err)
 }
 
-fn task_failure(res: Result<(&'static str, anyhow::Result<()>), tokio::task::JoinError>) -> anyhow::Error {
+fn task_failure(
+    res: Result<(&'static str, anyhow::Result<()>), tokio::task::JoinError>,
+) -> anyhow::Error {
     match res {
         Ok((name, Ok(()))) => anyhow::anyhow!("service {name} stopped unexpectedly"),
         Ok((name, Err(e))) => e.context(format!("service {name} failed")),
@@ -200,7 +236,10 @@ pub fn stop_on_signals() -> CancellationToken {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
                 (Ok(mut term), Ok(mut int)) => {
                     tokio::select! {
                         _ = term.recv() => tracing::info!("SIGTERM received"),

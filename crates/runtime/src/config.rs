@@ -25,7 +25,11 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"********\"" })
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"********\""
+        })
     }
 }
 
@@ -275,7 +279,19 @@ impl Config {
         let config: Config = fig.extract().map_err(|e| {
             ConfigError::Parse(
                 e.into_iter()
-                    .map(|e| e.to_string())
+                    .map(|e| {
+                        let from = e
+                            .metadata
+                            .as_ref()
+                            .map(|m| format!(" (from {})", m.name))
+                            .unwrap_or_default();
+                        if e.path.is_empty() {
+                            format!("{}{from}", e.kind)
+                        } else {
+                            let key = e.path.join(".").to_ascii_lowercase();
+                            format!("key `{key}`: {}{from}", e.kind)
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
             )
@@ -294,7 +310,10 @@ impl Config {
         }
         let b = self.http.body_limit_bytes;
         if !(1024..=64 * 1024 * 1024).contains(&b) {
-            invalid("http.body_limit_bytes", format!("{b} is outside 1024..=67108864"))?;
+            invalid(
+                "http.body_limit_bytes",
+                format!("{b} is outside 1024..=67108864"),
+            )?;
         }
         if !(1..=600).contains(&self.http.request_timeout_secs) {
             invalid("http.request_timeout_secs", "must be 1..=600")?;
@@ -302,7 +321,10 @@ impl Config {
         if !self.database.url.expose().starts_with("postgres://")
             && !self.database.url.expose().starts_with("postgresql://")
         {
-            invalid("database.url", "must start with postgres:// or postgresql://")?;
+            invalid(
+                "database.url",
+                "must start with postgres:// or postgresql://",
+            )?;
         }
         if !(1..=1000).contains(&self.database.max_connections) {
             invalid("database.max_connections", "must be 1..=1000")?;
@@ -313,7 +335,9 @@ impl Config {
         if bus::Namespace::new(&self.nats.namespace).is_err() {
             invalid("nats.namespace", "only ASCII letters, digits, '-' and '_'")?;
         }
-        if !self.clickhouse.url.starts_with("http://") && !self.clickhouse.url.starts_with("https://") {
+        if !self.clickhouse.url.starts_with("http://")
+            && !self.clickhouse.url.starts_with("https://")
+        {
             invalid("clickhouse.url", "must start with http:// or https://")?;
         }
         if self.clickhouse.database.is_empty()
@@ -331,7 +355,10 @@ impl Config {
         if !self.telemetry.otlp_endpoint.is_empty()
             && !self.telemetry.otlp_endpoint.starts_with("http")
         {
-            invalid("telemetry.otlp_endpoint", "must be empty or an http(s):// URL")?;
+            invalid(
+                "telemetry.otlp_endpoint",
+                "must be empty or an http(s):// URL",
+            )?;
         }
         if !(1..=100).contains(&self.bus.max_deliver) {
             invalid("bus.max_deliver", "must be 1..=100")?;

@@ -26,7 +26,11 @@ pub fn pool(cfg: &DatabaseConfig) -> anyhow::Result<PgPool> {
 
 /// Applies `migrator` inside `schema` (created if missing). Runs on its own connection
 /// whose `search_path` is the schema, so the migration history lives in the schema too.
-pub async fn migrate(cfg: &DatabaseConfig, schema: bus::SchemaName, migrator: &Migrator) -> anyhow::Result<()> {
+pub async fn migrate(
+    cfg: &DatabaseConfig,
+    schema: bus::SchemaName,
+    migrator: &Migrator,
+) -> anyhow::Result<()> {
     let mut conn = PgConnection::connect(cfg.url.expose())
         .await
         .context("connecting to PostgreSQL (database.url) to migrate")?;

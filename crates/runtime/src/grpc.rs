@@ -47,7 +47,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (reporter, health) = tonic_health::server::health_reporter();
     for name in &routes.names {
-        reporter.set_service_status(*name, ServingStatus::Serving).await;
+        reporter
+            .set_service_status(*name, ServingStatus::Serving)
+            .await;
     }
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
@@ -58,11 +60,16 @@ pub async fn serve(
     let signal = async move {
         shutdown.cancelled().await;
         for name in &names {
-            reporter.set_service_status(*name, ServingStatus::NotServing).await;
+            reporter
+                .set_service_status(*name, ServingStatus::NotServing)
+                .await;
         }
     };
     tonic::transport::Server::builder()
-        .layer(tower_http::trace::TraceLayer::new_for_grpc().make_span_with(crate::telemetry::request_span))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_grpc()
+                .make_span_with(crate::telemetry::request_span),
+        )
         .add_routes(routes.builder.routes())
         .add_service(health)
         .add_service(reflection)

@@ -34,7 +34,9 @@ pub fn unique() -> String {
 /// this test are invisible to every other. Its streams are deleted when it is dropped.
 pub async fn bus() -> TestBus {
     let ns = unique();
-    let client = async_nats::connect(nats_url()).await.expect("connect to NATS");
+    let client = async_nats::connect(nats_url())
+        .await
+        .expect("connect to NATS");
     TestBus {
         bus: bus::Bus::new(client, bus::Namespace::new(&ns).unwrap()),
         prefix: format!("{}_", ns.to_ascii_uppercase()),
@@ -65,14 +67,19 @@ impl Drop for TestBus {
                 .unwrap();
             rt.block_on(async {
                 use futures::StreamExt;
-                let Ok(client) = async_nats::connect(nats_url()).await else { return };
+                let Ok(client) = async_nats::connect(nats_url()).await else {
+                    return;
+                };
                 let js = async_nats::jetstream::new(client);
                 let names: Vec<String> = js
                     .stream_names()
                     .filter_map(|n| async move { n.ok() })
                     .collect()
                     .await;
-                for n in names.iter().filter(|n| n.starts_with(&prefix) || n.starts_with(&format!("KV_{prefix}"))) {
+                for n in names
+                    .iter()
+                    .filter(|n| n.starts_with(&prefix) || n.starts_with(&format!("KV_{prefix}")))
+                {
                     let _ = js.delete_stream(n).await;
                 }
             });

@@ -30,7 +30,9 @@ impl TestDatabase {
     }
 
     pub async fn pool(&self) -> PgPool {
-        PgPool::connect(&self.url).await.expect("connect to test db")
+        PgPool::connect(&self.url)
+            .await
+            .expect("connect to test db")
     }
 }
 

@@ -20,7 +20,15 @@ fn spec(fx: &Fixture, durable: &str, max_deliver: u64) -> ConsumerSpec {
 }
 
 /// Runs a consumer in the background; returns its stop token and running flag.
-fn spawn<H, Fut>(fx: &Fixture, spec: ConsumerSpec, handler: H) -> (CancellationToken, Arc<AtomicBool>, tokio::task::JoinHandle<()>)
+fn spawn<H, Fut>(
+    fx: &Fixture,
+    spec: ConsumerSpec,
+    handler: H,
+) -> (
+    CancellationToken,
+    Arc<AtomicBool>,
+    tokio::task::JoinHandle<()>,
+)
 where
     H: Fn(Delivery) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<(), HandleError>> + Send,
@@ -37,7 +45,8 @@ where
 
 async fn consumer_state(fx: &Fixture, durable: &str) -> (u64, usize) {
     let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
-    let mut c: async_nats::jetstream::consumer::PullConsumer = stream.get_consumer(durable).await.unwrap();
+    let mut c: async_nats::jetstream::consumer::PullConsumer =
+        stream.get_consumer(durable).await.unwrap();
     let info = c.info().await.unwrap();
     (info.num_pending, info.num_ack_pending)
 }
@@ -54,30 +63,51 @@ async fn publish_consume_ack() {
     let (stop, running, task) = spawn(&fx, spec(&fx, "reader", 3), move |d: Delivery| {
         let tx = tx.clone();
         async move {
-            let ping: Ping = d.decode().map_err(|e| HandleError::Permanent(e.to_string()))?;
+            let ping: Ping = d
+                .decode()
+                .map_err(|e| HandleError::Permanent(e.to_string()))?;
             tx.send((d.meta.id, ping.amount_fen, d.delivered)).unwrap();
             Ok(())
         }
     });
     let mut got = Vec::new();
     for _ in 0..3 {
-        got.push(tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap());
+        got.push(
+            tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .unwrap()
+                .unwrap(),
+        );
     }
     assert!(running.load(Ordering::Relaxed));
-    let ids: Vec<_> = sent.iter().map(|e| (e.meta.id, e.decode::<Ping>().unwrap().amount_fen, 1)).collect();
+    let ids: Vec<_> = sent
+        .iter()
+        .map(|e| (e.meta.id, e.decode::<Ping>().unwrap().amount_fen, 1))
+        .collect();
     assert_eq!(got, ids, "delivered in order, once each, decoded");
     // Everything is acked: nothing pending, nothing awaiting an ack.
-    assert!(eventually(5, || async { consumer_state(&fx, "reader").await == (0, 0) }).await);
+    assert!(
+        eventually(5, || async {
+            consumer_state(&fx, "reader").await == (0, 0)
+        })
+        .await
+    );
     stop.cancel();
     task.await.unwrap();
-    assert!(!running.load(Ordering::Relaxed), "a stopped consumer reports not running");
+    assert!(
+        !running.load(Ordering::Relaxed),
+        "a stopped consumer reports not running"
+    );
 }
 
 #[tokio::test]
 async fn a_message_failing_max_deliver_times_goes_to_the_dead_letter_stream() {
     let fx = Fixture::new().await;
     let ev = fx.ping("poison", 7);
-    Publisher::new(fx.bus.jetstream.clone()).publish(&ev).await.unwrap();
+    Publisher::new(fx.bus.jetstream.clone())
+        .publish(&ev)
+        .await
+        .unwrap();
     let calls = Arc::new(AtomicU32::new(0));
     let c = calls.clone();
     let (stop, _, task) = spawn(&fx, spec(&fx, "fragile", 3), move |_d| {
@@ -95,7 +125,9 @@ async fn a_message_failing_max_deliver_times_goes_to_the_dead_letter_stream() {
         let (js, dlq_stream, dlq_subject) = (js.clone(), dlq_stream.clone(), dlq_subject.clone());
         async move {
             let s = js.get_stream(&dlq_stream).await.unwrap();
-            s.get_last_raw_message_by_subject(&dlq_subject).await.is_ok()
+            s.get_last_raw_message_by_subject(&dlq_subject)
+                .await
+                .is_ok()
         }
     })
     .await;
@@ -112,12 +144,25 @@ async fn a_message_failing_max_deliver_times_goes_to_the_dead_letter_stream() {
     let dead = proto::events::DeadLettered::decode(raw.payload.as_ref()).unwrap();
     assert_eq!(dead.deliveries, 3);
     assert_eq!(dead.consumer, "fragile");
-    assert!(dead.reason.contains("downstream says no"), "{}", dead.reason);
-    assert_eq!(dead.payload, ev.payload.to_vec(), "the original payload is kept");
+    assert!(
+        dead.reason.contains("downstream says no"),
+        "{}",
+        dead.reason
+    );
+    assert_eq!(
+        dead.payload,
+        ev.payload.to_vec(),
+        "the original payload is kept"
+    );
     assert_eq!(dead.headers.get("ce-id").unwrap(), &ev.meta.id.to_string());
     assert_eq!(dead.original_subject, ev.subject);
     // Not redelivered after that: the handler ran exactly max_deliver times.
-    assert!(eventually(5, || async { consumer_state(&fx, "fragile").await == (0, 0) }).await);
+    assert!(
+        eventually(5, || async {
+            consumer_state(&fx, "fragile").await == (0, 0)
+        })
+        .await
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     stop.cancel();
@@ -150,15 +195,32 @@ async fn a_permanent_failure_is_dead_lettered_at_once() {
     assert!(
         eventually(10, || {
             let (js, a, b) = (js.clone(), dlq_stream.clone(), dlq_subject.clone());
-            async move { js.get_stream(&a).await.unwrap().get_last_raw_message_by_subject(&b).await.is_ok() }
+            async move {
+                js.get_stream(&a)
+                    .await
+                    .unwrap()
+                    .get_last_raw_message_by_subject(&b)
+                    .await
+                    .is_ok()
+            }
         })
         .await
     );
-    let raw = js.get_stream(&dlq_stream).await.unwrap().get_last_raw_message_by_subject(&dlq_subject).await.unwrap();
+    let raw = js
+        .get_stream(&dlq_stream)
+        .await
+        .unwrap()
+        .get_last_raw_message_by_subject(&dlq_subject)
+        .await
+        .unwrap();
     let dead = proto::events::DeadLettered::decode(raw.payload.as_ref()).unwrap();
     assert_eq!(dead.deliveries, 1);
     assert!(dead.reason.contains("ce-id"), "{}", dead.reason);
-    assert_eq!(calls.load(Ordering::SeqCst), 0, "the handler never sees a malformed event");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        0,
+        "the handler never sees a malformed event"
+    );
     stop.cancel();
     task.await.unwrap();
 }
@@ -171,15 +233,33 @@ async fn a_redelivered_event_processed_twice_changes_state_once() {
     {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query("CREATE SCHEMA ledger").execute(&mut conn).await.unwrap();
-        sqlx::query("SET search_path TO ledger").execute(&mut conn).await.unwrap();
-        bus::schema::with_bus_tables(None).run(&mut conn).await.unwrap();
-        sqlx::query("CREATE TABLE balance (id INT PRIMARY KEY, fen BIGINT NOT NULL)").execute(&mut conn).await.unwrap();
-        sqlx::query("INSERT INTO balance VALUES (1, 0)").execute(&mut conn).await.unwrap();
+        sqlx::query("CREATE SCHEMA ledger")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("SET search_path TO ledger")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        bus::schema::with_bus_tables(None)
+            .run(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE balance (id INT PRIMARY KEY, fen BIGINT NOT NULL)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO balance VALUES (1, 0)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
     let pool = db.pool().await;
     let ev = fx.ping("top-up", 500);
-    Publisher::new(fx.bus.jetstream.clone()).publish(&ev).await.unwrap();
+    Publisher::new(fx.bus.jetstream.clone())
+        .publish(&ev)
+        .await
+        .unwrap();
 
     let calls = Arc::new(AtomicU32::new(0));
     let (c, p) = (calls.clone(), pool.clone());
@@ -187,8 +267,13 @@ async fn a_redelivered_event_processed_twice_changes_state_once() {
         let (c, pool) = (c.clone(), p.clone());
         async move {
             let n = c.fetch_add(1, Ordering::SeqCst);
-            let ping: Ping = d.decode().map_err(|e| HandleError::Permanent(e.to_string()))?;
-            let mut tx = pool.begin().await.map_err(|e| HandleError::Retry(e.to_string()))?;
+            let ping: Ping = d
+                .decode()
+                .map_err(|e| HandleError::Permanent(e.to_string()))?;
+            let mut tx = pool
+                .begin()
+                .await
+                .map_err(|e| HandleError::Retry(e.to_string()))?;
             if bus::idempotency::claim(&mut tx, schema, "ledger-writer", d.meta.id)
                 .await
                 .map_err(|e| HandleError::Retry(e.to_string()))?
@@ -199,14 +284,31 @@ async fn a_redelivered_event_processed_twice_changes_state_once() {
                     .await
                     .map_err(|e| HandleError::Retry(e.to_string()))?;
             }
-            tx.commit().await.map_err(|e| HandleError::Retry(e.to_string()))?;
+            tx.commit()
+                .await
+                .map_err(|e| HandleError::Retry(e.to_string()))?;
             // The first time, fail after the commit (as if the ack were lost).
-            if n == 0 { Err(HandleError::Retry("ack lost".into())) } else { Ok(()) }
+            if n == 0 {
+                Err(HandleError::Retry("ack lost".into()))
+            } else {
+                Ok(())
+            }
         }
     });
-    assert!(eventually(15, || async { calls.load(Ordering::SeqCst) >= 2 }).await, "was not redelivered");
-    assert!(eventually(5, || async { consumer_state(&fx, "ledger-writer").await == (0, 0) }).await);
-    let fen: i64 = sqlx::query_scalar("SELECT fen FROM ledger.balance WHERE id = 1").fetch_one(&pool).await.unwrap();
+    assert!(
+        eventually(15, || async { calls.load(Ordering::SeqCst) >= 2 }).await,
+        "was not redelivered"
+    );
+    assert!(
+        eventually(5, || async {
+            consumer_state(&fx, "ledger-writer").await == (0, 0)
+        })
+        .await
+    );
+    let fen: i64 = sqlx::query_scalar("SELECT fen FROM ledger.balance WHERE id = 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(fen, 500, "processed twice, applied once");
     stop.cancel();
     task.await.unwrap();

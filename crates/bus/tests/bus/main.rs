@@ -48,7 +48,9 @@ impl Fixture {
     }
 
     pub fn subject(&self, event: &str) -> String {
-        self.bus.namespace.subject(&["test", "tenant1", "ping", event])
+        self.bus
+            .namespace
+            .subject(&["test", "tenant1", "ping", event])
     }
 
     pub fn ping(&self, note: &str, amount_fen: i64) -> OutgoingEvent {
@@ -66,7 +68,12 @@ impl Fixture {
 
     /// How many messages the test stream holds.
     pub async fn stored(&self) -> u64 {
-        let mut s = self.bus.jetstream.get_stream(&self.stream.name).await.unwrap();
+        let mut s = self
+            .bus
+            .jetstream
+            .get_stream(&self.stream.name)
+            .await
+            .unwrap();
         s.info().await.unwrap().state.messages
     }
 }

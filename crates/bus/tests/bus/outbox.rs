@@ -2,7 +2,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bus::{BusError, Outbox, OutboxRelay, OutboxSink, OutgoingEvent, Publisher, RelayOptions, SchemaName};
+use bus::{
+    BusError, Outbox, OutboxRelay, OutboxSink, OutgoingEvent, Publisher, RelayOptions, SchemaName,
+};
 use sqlx::{Connection, PgPool};
 use tokio_util::sync::CancellationToken;
 
@@ -13,9 +15,18 @@ const SCHEMA: SchemaName = SchemaName::from_static("svc");
 async fn outbox_db() -> (testkit::TestDatabase, PgPool) {
     let db = testkit::TestDatabase::create().await;
     let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::query("CREATE SCHEMA svc").execute(&mut conn).await.unwrap();
-    sqlx::query("SET search_path TO svc").execute(&mut conn).await.unwrap();
-    bus::schema::with_bus_tables(None).run(&mut conn).await.unwrap();
+    sqlx::query("CREATE SCHEMA svc")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("SET search_path TO svc")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    bus::schema::with_bus_tables(None)
+        .run(&mut conn)
+        .await
+        .unwrap();
     let pool = db.pool().await;
     (db, pool)
 }
@@ -87,10 +98,19 @@ async fn relay_killed_after_commit_before_publish_publishes_once_on_restart() {
     task.abort();
     let _ = task.await;
     assert_eq!(fx.stored().await, 0, "nothing published yet");
-    assert_eq!(unpublished(&pool).await, 1, "the row survives the dead relay");
+    assert_eq!(
+        unpublished(&pool).await,
+        1,
+        "the row survives the dead relay"
+    );
 
     // The restarted relay publishes it, once.
-    let relay = OutboxRelay::new(pool.clone(), SCHEMA, Publisher::new(fx.bus.jetstream.clone()), opts());
+    let relay = OutboxRelay::new(
+        pool.clone(),
+        SCHEMA,
+        Publisher::new(fx.bus.jetstream.clone()),
+        opts(),
+    );
     let stop = CancellationToken::new();
     let run = tokio::spawn(relay.run(stop.clone()));
     assert!(eventually(10, || async { unpublished(&pool).await == 0 }).await);
@@ -121,16 +141,28 @@ async fn relay_crashing_between_publish_and_mark_does_not_double_the_event() {
         .unwrap();
     assert_eq!(attempts, 1);
 
-    let relay = OutboxRelay::new(pool.clone(), SCHEMA, Publisher::new(fx.bus.jetstream.clone()), opts());
+    let relay = OutboxRelay::new(
+        pool.clone(),
+        SCHEMA,
+        Publisher::new(fx.bus.jetstream.clone()),
+        opts(),
+    );
     assert_eq!(relay.relay_once().await.unwrap(), 3);
     assert_eq!(unpublished(&pool).await, 0);
-    assert_eq!(fx.stored().await, 3, "the re-sent first event was deduplicated");
+    assert_eq!(
+        fx.stored().await,
+        3,
+        "the re-sent first event was deduplicated"
+    );
 
     // And in outbox order.
     let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
     for (i, ev) in events.iter().enumerate() {
         let raw = stream.get_raw_message(i as u64 + 1).await.unwrap();
-        assert_eq!(raw.headers.get("ce-id").unwrap().as_str(), ev.meta.id.to_string());
+        assert_eq!(
+            raw.headers.get("ce-id").unwrap().as_str(),
+            ev.meta.id.to_string()
+        );
     }
 }
 
@@ -150,7 +182,10 @@ async fn two_relays_in_parallel_never_publish_one_row_twice() {
             pool.clone(),
             SCHEMA,
             Recording(Publisher::new(fx.bus.jetstream.clone()), seen.clone()),
-            RelayOptions { batch: 10, ..opts() },
+            RelayOptions {
+                batch: 10,
+                ..opts()
+            },
         );
         tasks.push(tokio::spawn(relay.run(stop.clone())));
     }
@@ -161,7 +196,11 @@ async fn two_relays_in_parallel_never_publish_one_row_twice() {
     }
     let seen = seen.lock().unwrap().clone();
     let distinct: HashSet<_> = seen.iter().collect();
-    assert_eq!(seen.len(), n as usize, "every row was handed to exactly one relay once");
+    assert_eq!(
+        seen.len(),
+        n as usize,
+        "every row was handed to exactly one relay once"
+    );
     assert_eq!(distinct.len(), n as usize);
     assert_eq!(fx.stored().await, n as u64);
 }
@@ -171,9 +210,17 @@ async fn a_rolled_back_transaction_publishes_nothing() {
     let fx = Fixture::new().await;
     let (_db, pool) = outbox_db().await;
     let mut tx = pool.begin().await.unwrap();
-    Outbox::new(SCHEMA).enqueue(&mut tx, &fx.ping("never", 1)).await.unwrap();
+    Outbox::new(SCHEMA)
+        .enqueue(&mut tx, &fx.ping("never", 1))
+        .await
+        .unwrap();
     tx.rollback().await.unwrap();
-    let relay = OutboxRelay::new(pool.clone(), SCHEMA, Publisher::new(fx.bus.jetstream.clone()), opts());
+    let relay = OutboxRelay::new(
+        pool.clone(),
+        SCHEMA,
+        Publisher::new(fx.bus.jetstream.clone()),
+        opts(),
+    );
     assert_eq!(relay.relay_once().await.unwrap(), 0);
     assert_eq!(fx.stored().await, 0);
 }

@@ -68,7 +68,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            codes::NOT_FOUND,
+            format!("{what} not found"),
+        )
     }
 
     pub fn conflict(message: impl Into<Cow<'static, str>>) -> Self {
@@ -82,7 +86,11 @@ impl ApiError {
     /// Logs `err` with its chain and answers a generic 500.
     pub fn internal(err: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(error = %err, source = ?err.source(), "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL,
+            "internal error",
+        )
     }
 
     /// The common code for a bare HTTP status (used for errors produced by middleware).

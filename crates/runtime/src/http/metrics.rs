@@ -46,11 +46,7 @@ pub fn router() -> Router {
             let h = handle.clone();
             async move {
                 h.run_upkeep();
-                (
-                    [("content-type", "text/plain; version=0.0.4")],
-                    h.render(),
-                )
-                    .into_response()
+                ([("content-type", "text/plain; version=0.0.4")], h.render()).into_response()
             }
         }),
     )

@@ -1,7 +1,9 @@
 //! gRPC `pylon.analytics.v1.AnalyticsService`.
 
 use proto::common::{GetInfoRequest, ServiceInfo};
-use proto::pylon::analytics::v1::analytics_service_server::{AnalyticsService, AnalyticsServiceServer};
+use proto::pylon::analytics::v1::analytics_service_server::{
+    AnalyticsService, AnalyticsServiceServer,
+};
 use runtime::{GrpcRoutes, ServiceContext};
 use tonic::{Request, Response, Status};
 

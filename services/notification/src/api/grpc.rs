@@ -1,7 +1,9 @@
 //! gRPC `pylon.notification.v1.NotificationService`.
 
 use proto::common::{GetInfoRequest, ServiceInfo};
-use proto::pylon::notification::v1::notification_service_server::{NotificationService, NotificationServiceServer};
+use proto::pylon::notification::v1::notification_service_server::{
+    NotificationService, NotificationServiceServer,
+};
 use runtime::{GrpcRoutes, ServiceContext};
 use tonic::{Request, Response, Status};
 

@@ -4,8 +4,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use runtime::ServiceContext;
-use runtime::service::InfoView;
 use runtime::http::{ApiResult, ok};
+use runtime::service::InfoView;
 
 pub fn router(ctx: ServiceContext) -> Router {
     Router::new()

@@ -1,0 +1,118 @@
+// figment::Jail closures return figment::Error, which is large; that is the library API.
+#![allow(clippy::result_large_err)]
+
+use figment::Jail;
+use runtime::Config;
+
+fn load(jail: &Jail, file: Option<&str>) -> Result<Config, runtime::config::ConfigError> {
+    let path = file.map(|f| jail.directory().join(f));
+    Config::load(path.as_deref())
+}
+
+#[test]
+fn defaults_then_file_then_environment() {
+    Jail::expect_with(|jail| {
+        let c = load(jail, None).unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.http.listen.port(), 8080);
+
+        jail.create_file(
+            "pylon.toml",
+            "[http]\nlisten = \"127.0.0.1:9000\"\nbody_limit_bytes = 4096\n[nats]\nurl = \"nats://file:4222\"\n",
+        )?;
+        let c = load(jail, Some("pylon.toml")).unwrap();
+        assert_eq!(c.http.listen.port(), 9000);
+        assert_eq!(c.nats.url, "nats://file:4222");
+        assert_eq!(c.grpc.listen.port(), 50051, "untouched keys keep defaults");
+
+        jail.set_env("PYLON_HTTP__LISTEN", "127.0.0.1:9100");
+        jail.set_env("PYLON_DATABASE__MAX_CONNECTIONS", "7");
+        // Not configuration: no `__`, so not a key (scripts use such variables).
+        jail.set_env("PYLON_STACK_PG_PORT", "15432");
+        let c = load(jail, Some("pylon.toml")).unwrap();
+        assert_eq!(c.http.listen.port(), 9100, "environment beats the file");
+        assert_eq!(
+            c.http.body_limit_bytes, 4096,
+            "the file still beats defaults"
+        );
+        assert_eq!(c.database.max_connections, 7);
+        Ok(())
+    });
+}
+
+#[test]
+fn a_bad_value_names_the_key() {
+    Jail::expect_with(|jail| {
+        jail.set_env("PYLON_HTTP__LISTEN", "not-an-address");
+        let e = load(jail, None).unwrap_err().to_string();
+        assert!(e.contains("http.listen"), "{e}");
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.set_env("PYLON_HTTP__BODY_LIMIT_BYTES", "10");
+        let e = load(jail, None).unwrap_err().to_string();
+        assert!(
+            e.contains("http.body_limit_bytes") && e.contains("1024"),
+            "{e}"
+        );
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.set_env("PYLON_TELEMETRY__LOG_FORMAT", "xml");
+        let e = load(jail, None).unwrap_err().to_string();
+        assert!(e.contains("log_format") && e.contains("json"), "{e}");
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.set_env("PYLON_DATABASE__URL", "mysql://x");
+        let e = load(jail, None).unwrap_err().to_string();
+        assert!(
+            e.contains("database.url") && e.contains("postgres://"),
+            "{e}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn unknown_keys_and_missing_files_are_errors() {
+    Jail::expect_with(|jail| {
+        jail.create_file("pylon.toml", "[http]\nlisten_port = 1\n")?;
+        let e = load(jail, Some("pylon.toml")).unwrap_err().to_string();
+        assert!(e.contains("listen_port"), "{e}");
+        let e = load(jail, Some("missing.toml")).unwrap_err().to_string();
+        assert!(
+            e.contains("missing.toml") && e.contains("does not exist"),
+            "{e}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn secrets_are_masked_when_printed() {
+    Jail::expect_with(|jail| {
+        jail.set_env("PYLON_DATABASE__URL", "postgres://app:hunter2@db/pylon");
+        jail.set_env("PYLON_CLICKHOUSE__PASSWORD", "s3cret");
+        let c = load(jail, None).unwrap();
+        assert_eq!(c.database.url.expose(), "postgres://app:hunter2@db/pylon");
+        let printed = c.to_masked_toml();
+        let debugged = format!("{c:?}");
+        for out in [&printed, &debugged] {
+            assert!(!out.contains("hunter2") && !out.contains("s3cret"), "{out}");
+        }
+        assert!(printed.contains("url = \"********\""), "{printed}");
+        Ok(())
+    });
+}
+
+#[test]
+fn the_example_config_loads_and_equals_the_defaults() {
+    Jail::expect_with(|_| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../deploy/pylon.example.toml");
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c, Config::default(), "the example documents the defaults");
+        Ok(())
+    });
+}
