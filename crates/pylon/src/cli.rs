@@ -94,7 +94,7 @@ pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCo
             let telemetry = runtime::telemetry::init(&config.telemetry)?;
             let stop = runtime::app::stop_on_signals();
             let result = runtime::app::run(config, selected, stop, |_| {}).await;
-            telemetry.shutdown();
+            telemetry.shutdown().await;
             result.map(|()| ExitCode::SUCCESS)
         }
     }

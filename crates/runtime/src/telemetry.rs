@@ -19,12 +19,16 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    pub fn shutdown(self) {
-        if let Some(p) = self.provider {
-            // The collector may be gone; losing the last spans must not fail the exit.
-            if let Err(e) = p.shutdown() {
-                eprintln!("telemetry: flushing spans failed: {e}");
-            }
+    /// Flushes pending spans. The flush blocks while the exporter (a tonic client on this
+    /// runtime) sends them, so it runs on a blocking thread, never on a runtime worker.
+    pub async fn shutdown(self) {
+        let Some(p) = self.provider else { return };
+        let flushed = tokio::task::spawn_blocking(move || p.shutdown()).await;
+        // The collector may be gone; losing the last spans must not fail the exit.
+        match flushed {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("telemetry: flushing spans failed: {e}"),
+            Err(e) => eprintln!("telemetry: flushing spans failed: {e}"),
         }
     }
 }
@@ -40,9 +44,11 @@ pub fn init(cfg: &TelemetryConfig) -> anyhow::Result<Telemetry> {
             .with_current_span(true)
             .with_span_list(false)
             .with_writer(std::io::stderr)
+            .with_filter(filter)
             .boxed(),
         LogFormat::Pretty => tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
+            .with_filter(filter)
             .boxed(),
     };
     let (otel, provider) = if cfg.otlp_endpoint.is_empty() {
@@ -63,12 +69,17 @@ pub fn init(cfg: &TelemetryConfig) -> anyhow::Result<Telemetry> {
         let tracer = provider.tracer("pylon");
         opentelemetry::global::set_tracer_provider(provider.clone());
         (
-            Some(tracing_opentelemetry::layer().with_tracer(tracer)),
+            // Traces keep info-level spans whatever the log filter says: quieter logs
+            // must not cut traces short.
+            Some(
+                tracing_opentelemetry::layer()
+                    .with_tracer(tracer)
+                    .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+            ),
             Some(provider),
         )
     };
     tracing_subscriber::registry()
-        .with(filter)
         .with(fmt)
         .with(otel)
         .try_init()?;

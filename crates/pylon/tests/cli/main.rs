@@ -5,6 +5,7 @@
 
 mod commands;
 mod run;
+mod tracing_export;
 
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
