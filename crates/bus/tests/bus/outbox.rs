@@ -224,3 +224,23 @@ async fn a_rolled_back_transaction_publishes_nothing() {
     assert_eq!(relay.relay_once().await.unwrap(), 0);
     assert_eq!(fx.stored().await, 0);
 }
+
+#[tokio::test]
+async fn shutdown_flushes_what_is_pending() {
+    let fx = Fixture::new().await;
+    let (_db, pool) = outbox_db().await;
+    let events: Vec<_> = (0..5).map(|i| fx.ping(&format!("late{i}"), i)).collect();
+    commit(&pool, &events).await;
+    let relay = OutboxRelay::new(
+        pool.clone(),
+        SCHEMA,
+        Publisher::new(fx.bus.jetstream.clone()),
+        opts(),
+    );
+    // Cancelled before it starts: the only chance to publish is the final flush.
+    let stop = CancellationToken::new();
+    stop.cancel();
+    relay.run(stop).await.unwrap();
+    assert_eq!(unpublished(&pool).await, 0);
+    assert_eq!(fx.stored().await, 5);
+}

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod clickhouse;
 mod config;
 mod http;
 mod readyz;
