@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion, name: &str, frame: &str) {
             d.feed(black_box(&stream)).unwrap();
             let mut n = 0;
             while let Ok(Some(Item::Frame(raw))) = d.decode_next() {
-                let f = Frame::<Uplink>::from_raw(&raw).unwrap();
+                let f = Frame::<Uplink>::from_raw_owned(raw).unwrap();
                 black_box(&f);
                 n += 1;
             }

@@ -10,7 +10,7 @@
 //! so a frame is `length + 5` bytes (fact sheet §1.1, proven by every
 //! example). The checksum is [`sum16`] of every byte before it.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::checksum::sum16;
 use crate::error::Error;
@@ -92,17 +92,16 @@ impl RawFrame {
     /// Splits a complete frame whose size and checksum were already checked.
     /// `frame.len()` must be at least [`MIN_FRAME_LEN`]; shorter input yields
     /// zeroed fields rather than a panic.
-    pub(crate) fn from_checked(frame: Bytes) -> RawFrame {
+    pub(crate) fn from_checked(mut frame: Bytes) -> RawFrame {
         let b = frame.as_ref();
         let id = [at(b, 5), at(b, 6), at(b, 7), at(b, 8)];
         let msg = u16::from_le_bytes([at(b, 9), at(b, 10)]);
         let command = at(b, 11);
-        let end = frame
-            .len()
-            .saturating_sub(2)
-            .max(DATA_OFFSET.min(frame.len()));
-        let data = if frame.len() >= DATA_OFFSET {
-            frame.slice(DATA_OFFSET..end)
+        // Narrow the buffer in place to the data: no reference-count traffic.
+        let data = if frame.len() >= DATA_OFFSET + 2 {
+            frame.truncate(frame.len() - 2);
+            frame.advance(DATA_OFFSET);
+            frame
         } else {
             Bytes::new()
         };

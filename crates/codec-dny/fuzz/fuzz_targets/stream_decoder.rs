@@ -10,9 +10,7 @@
 //! * the JSON view never panics.
 #![no_main]
 
-use codec_dny::{
-    Direction, Downlink, Error, Item, Message, StreamDecoder, Uplink, describe_item,
-};
+use codec_dny::{Direction, Downlink, Error, Item, Message, StreamDecoder, Uplink, describe_item};
 use libfuzzer_sys::fuzz_target;
 
 fn run(chunks: &[&[u8]]) -> Vec<Result<Item, Error>> {

@@ -129,6 +129,16 @@ impl<M: Message> Frame<M> {
         })
     }
 
+    /// Like [`Frame::from_raw`], consuming the raw frame (saves a
+    /// reference-count round trip on the hot path).
+    pub fn from_raw_owned(raw: RawFrame) -> Result<Self, Error> {
+        Ok(Frame {
+            physical_id: raw.physical_id,
+            message_id: raw.message_id,
+            message: M::decode(raw.command, raw.data)?,
+        })
+    }
+
     /// Decodes one complete frame from bytes (see
     /// [`decode_frame`](crate::decode_frame)).
     pub fn decode(bytes: &[u8]) -> Result<Self, Error> {
@@ -183,6 +193,14 @@ impl<M: Message> Frame<M> {
             command: self.message.command(),
             data: data.freeze(),
         })
+    }
+}
+
+impl<M: Message> TryFrom<RawFrame> for Frame<M> {
+    type Error = Error;
+
+    fn try_from(raw: RawFrame) -> Result<Self, Error> {
+        Self::from_raw_owned(raw)
     }
 }
 

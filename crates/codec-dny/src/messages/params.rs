@@ -19,22 +19,21 @@ fn put_dw16(w: &mut Writer<'_>, field: &'static str, p: DeciWatts) -> Result<(),
     Ok(())
 }
 
-/// Run parameters 1.1: 0x83 set ↓ and 0x90 read-back ↑ (11 bytes). Defaults
-/// in brackets.
+/// Run parameters 1.1: 0x83 set ↓ and 0x90 read-back ↑ (11 bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct RunParams11 {
-    /// Unplug power [3]; 0.1 W by the general rule.
+    /// Unplug power (default 3); 0.1 W by the general rule.
     #[serde(rename = "unplug_power_dw")]
     pub unplug_power: DeciWatts,
-    /// Unplug detection time [10 s].
+    /// Unplug detection time (default 10 s).
     pub unplug_detect_s: u16,
-    /// Float threshold, % of charging power (1–100) [20].
+    /// Float threshold, % of charging power (1–100) (default 20).
     pub float_percent: u8,
-    /// Float detection time [1800 s].
+    /// Float detection time (default 1800 s).
     pub float_detect_s: u16,
-    /// Float charge time [3600 s].
+    /// Float charge time (default 3600 s).
     pub float_time_s: u16,
-    /// Heartbeat interval [180 s].
+    /// Heartbeat interval (default 180 s).
     pub heartbeat_interval_s: u16,
     /// Undocumented trailing bytes.
     #[serde(
@@ -72,32 +71,32 @@ impl Payload for RunParams11 {
 /// Run parameters 1.2: 0x84 set ↓ and 0x91 read-back ↑ (23 bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct RunParams12 {
-    /// Dynamic overload power [800].
+    /// Dynamic overload power (default 800).
     #[serde(rename = "dynamic_overload_power_dw")]
     pub dynamic_overload_power: DeciWatts,
-    /// Dynamic overload detection time [30 s].
+    /// Dynamic overload detection time (default 30 s).
     pub dynamic_overload_detect_s: u16,
-    /// Dynamic overload start time [1800 s].
+    /// Dynamic overload start time (default 1800 s).
     pub dynamic_overload_start_s: u16,
-    /// Unplug interference power [10] (one byte on the wire).
+    /// Unplug interference power (default 10) (one byte on the wire).
     #[serde(rename = "unplug_interference_power_dw")]
     pub unplug_interference_power: DeciWatts,
-    /// Unplug interference time [300 s].
+    /// Unplug interference time (default 300 s).
     pub unplug_interference_s: u16,
-    /// Second float detection time point [10800 s].
+    /// Second float detection time point (default 10800 s).
     pub float_second_time_point_s: u16,
-    /// Second float detection time [300 s].
+    /// Second float detection time (default 300 s).
     pub float_second_detect_s: u16,
-    /// Minimum power [300].
+    /// Minimum power (default 300).
     #[serde(rename = "min_power_dw")]
     pub min_power: DeciWatts,
-    /// Minimum-power time point [1800 s].
+    /// Minimum-power time point (default 1800 s).
     pub min_power_time_point_s: u16,
-    /// Second-max-power time point [300 s].
+    /// Second-max-power time point (default 300 s).
     pub second_max_power_time_point_s: u16,
-    /// Ambient alarm temperature, °C without offset [80].
+    /// Ambient alarm temperature, °C without offset (default 80).
     pub ambient_alarm_c: u8,
-    /// Port alarm temperature, °C without offset [80].
+    /// Port alarm temperature, °C without offset (default 80).
     pub port_alarm_c: u8,
     /// Optocoupler unplug detection: 0 on, other off.
     pub optocoupler_unplug: u8,
@@ -160,15 +159,15 @@ impl Payload for RunParams12 {
 /// the 4-byte form; over-/under-voltage (2024-08-07) are optional.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct RunParams2 {
-    /// Max charge time [36000 s].
+    /// Max charge time (default 36000 s).
     pub max_charge_time_s: u16,
     /// Per-port overload power (≤ 2000 W dual/multi-port, 3500 W high-power).
     #[serde(rename = "overload_power_dw")]
     pub overload_power: DeciWatts,
-    /// Over-voltage limit [2700 = 270 V].
+    /// Over-voltage limit (default 2700 = 270 V).
     #[serde(rename = "over_voltage_dv", skip_serializing_if = "Option::is_none")]
     pub over_voltage: Option<DeciVolts>,
-    /// Under-voltage limit [1000 = 100 V].
+    /// Under-voltage limit (default 1000 = 100 V).
     #[serde(rename = "under_voltage_dv", skip_serializing_if = "Option::is_none")]
     pub under_voltage: Option<DeciVolts>,
     /// Undocumented trailing bytes.
@@ -203,12 +202,12 @@ impl Payload for RunParams2 {
 /// User-card parameters: 0x86 set ↓ and 0x93 read-back ↑.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct CardParams {
-    /// User-card sector [0].
+    /// User-card sector (default 0).
     pub sector: u8,
-    /// User-card key [`15 91 85 19 18 80`].
+    /// User-card key (default `15 91 85 19 18 80`).
     #[serde(rename = "user_key_hex", serialize_with = "crate::hex::serialize")]
     pub user_key: [u8; 6],
-    /// New-card key [`FF FF FF FF FF FF`].
+    /// New-card key (default `FF FF FF FF FF FF`).
     #[serde(rename = "new_card_key_hex", serialize_with = "crate::hex::serialize")]
     pub new_card_key: [u8; 6],
     /// Undocumented trailing bytes.

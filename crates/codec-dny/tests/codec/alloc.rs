@@ -58,7 +58,7 @@ fn count_for(frames: usize, frame: &[u8]) -> u64 {
     let before = allocs();
     let mut n = 0;
     while let Ok(Some(Item::Frame(raw))) = d.decode_next() {
-        let f = Frame::<Uplink>::from_raw(&raw).unwrap();
+        let f = Frame::<Uplink>::from_raw_owned(raw).unwrap();
         assert!(matches!(
             f.message,
             Uplink::Heartbeat(_) | Uplink::Settlement(_)
