@@ -4,6 +4,8 @@
 use figment::Jail;
 use runtime::Config;
 
+/// Loads as the binary does. The jail starts without the caller's `PYLON_…` variables
+/// (`make test` exports the local stack's addresses), so only what a test sets counts.
 fn load(jail: &Jail, file: Option<&str>) -> Result<Config, runtime::config::ConfigError> {
     let path = file.map(|f| jail.directory().join(f));
     Config::load(path.as_deref())
@@ -12,6 +14,7 @@ fn load(jail: &Jail, file: Option<&str>) -> Result<Config, runtime::config::Conf
 #[test]
 fn defaults_then_file_then_environment() {
     Jail::expect_with(|jail| {
+        jail.clear_env();
         let c = load(jail, None).unwrap();
         assert_eq!(c, Config::default());
         assert_eq!(c.http.listen.port(), 8080);
@@ -43,12 +46,14 @@ fn defaults_then_file_then_environment() {
 #[test]
 fn a_bad_value_names_the_key() {
     Jail::expect_with(|jail| {
+        jail.clear_env();
         jail.set_env("PYLON_HTTP__LISTEN", "not-an-address");
         let e = load(jail, None).unwrap_err().to_string();
         assert!(e.contains("http.listen"), "{e}");
         Ok(())
     });
     Jail::expect_with(|jail| {
+        jail.clear_env();
         jail.set_env("PYLON_HTTP__BODY_LIMIT_BYTES", "10");
         let e = load(jail, None).unwrap_err().to_string();
         assert!(
@@ -58,12 +63,14 @@ fn a_bad_value_names_the_key() {
         Ok(())
     });
     Jail::expect_with(|jail| {
+        jail.clear_env();
         jail.set_env("PYLON_TELEMETRY__LOG_FORMAT", "xml");
         let e = load(jail, None).unwrap_err().to_string();
         assert!(e.contains("log_format") && e.contains("json"), "{e}");
         Ok(())
     });
     Jail::expect_with(|jail| {
+        jail.clear_env();
         jail.set_env("PYLON_DATABASE__URL", "mysql://x");
         let e = load(jail, None).unwrap_err().to_string();
         assert!(
@@ -77,6 +84,7 @@ fn a_bad_value_names_the_key() {
 #[test]
 fn unknown_keys_and_missing_files_are_errors() {
     Jail::expect_with(|jail| {
+        jail.clear_env();
         jail.create_file("pylon.toml", "[http]\nlisten_port = 1\n")?;
         let e = load(jail, Some("pylon.toml")).unwrap_err().to_string();
         assert!(e.contains("listen_port"), "{e}");
@@ -92,6 +100,7 @@ fn unknown_keys_and_missing_files_are_errors() {
 #[test]
 fn secrets_are_masked_when_printed() {
     Jail::expect_with(|jail| {
+        jail.clear_env();
         jail.set_env("PYLON_DATABASE__URL", "postgres://app:hunter2@db/pylon");
         jail.set_env("PYLON_CLICKHOUSE__PASSWORD", "s3cret");
         let c = load(jail, None).unwrap();
@@ -108,7 +117,8 @@ fn secrets_are_masked_when_printed() {
 
 #[test]
 fn the_example_config_loads_and_equals_the_defaults() {
-    Jail::expect_with(|_| {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../deploy/pylon.example.toml");
         let c = Config::load(Some(&path)).unwrap();
