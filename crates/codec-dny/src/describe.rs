@@ -40,6 +40,21 @@ pub fn describe_bytes(bytes: &[u8], direction: Direction) -> Result<Value, Error
     Ok(build(&frame, direction, stored, computed))
 }
 
+/// Which way a frame most likely travelled, for tools that get frames without that
+/// knowledge (DNY uses one header both ways). The direction whose typed decode succeeds
+/// wins; when both do (e.g. a command and its answer of the same length), uplink.
+pub fn guess_direction(frame: &RawFrame) -> Direction {
+    let typed = |d| match AnyMessage::decode(d, frame.command, frame.data.clone()) {
+        Ok(m) => m.name() != "unknown",
+        Err(_) => false,
+    };
+    if !typed(Direction::Up) && typed(Direction::Down) {
+        Direction::Down
+    } else {
+        Direction::Up
+    }
+}
+
 /// Describes any stream item; frames as in [`describe`].
 pub fn describe_item(item: &Item, direction: Direction) -> Value {
     match item {

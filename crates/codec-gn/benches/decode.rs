@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use bytes::BytesMut;
-use codec_gn::{Decoded, Frame, Packet, StreamDecoder};
+use codec_gn::{Decoded, Frame, Limits, Packet, StreamDecoder};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const HEARTBEAT: &str = "fcfe002e000000000000018224121800038238393836303835353130323444313938383139363230302e312e31371152fcee";
@@ -19,7 +19,12 @@ fn unhex(s: &str) -> Vec<u8> {
 
 fn bench_frame(c: &mut Criterion, name: &str, hex: &str) {
     let one = unhex(hex);
-    let stream: Vec<u8> = one.iter().copied().cycle().take(one.len() * FRAMES_PER_BUFFER).collect();
+    let stream: Vec<u8> = one
+        .iter()
+        .copied()
+        .cycle()
+        .take(one.len() * FRAMES_PER_BUFFER)
+        .collect();
     let frame = Frame::decode(&one).unwrap();
 
     let mut g = c.benchmark_group(name);
@@ -33,7 +38,10 @@ fn bench_frame(c: &mut Criterion, name: &str, hex: &str) {
     g.throughput(Throughput::Elements(FRAMES_PER_BUFFER as u64));
     g.bench_function("stream + typed decode (1000 frames per buffer)", |b| {
         b.iter(|| {
-            let mut dec = StreamDecoder::default();
+            let mut dec = StreamDecoder::new(Limits {
+                max_buffered: stream.len(),
+                ..Limits::default()
+            });
             let mut buf = BytesMut::from(&stream[..]);
             let mut n = 0;
             while let Some(Decoded::Frame(f)) = dec.decode(&mut buf).unwrap() {

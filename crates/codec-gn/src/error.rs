@@ -7,7 +7,7 @@
 
 use thiserror::Error;
 
-/// A stable, machine-readable name for an [`Error`], matching the `expect.error`
+/// A stable, machine-readable name for an [`enum@Error`], matching the `expect.error`
 /// kinds of the shared test vectors (`shared/protocols/vectors.jsonl`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -59,39 +59,39 @@ pub enum BkvError {
     #[error("item at byte {offset} says {declared} bytes follow, only {available} remain")]
     Overrun {
         /// Offset of the item's first length byte.
-        offset: usize,
+        offset: u32,
         /// Length the item announces.
-        declared: usize,
+        declared: u32,
         /// Bytes left after the length prefix.
-        available: usize,
+        available: u32,
     },
     /// The list ends inside a variable-length length prefix.
     #[error("length prefix at byte {offset} is cut off by the end of the list")]
     LengthCutOff {
         /// Offset of the prefix.
-        offset: usize,
+        offset: u32,
     },
     /// A length prefix longer than 4 bytes (no GN frame can hold such an item).
     #[error("length prefix at byte {offset} is longer than 4 bytes")]
     LengthTooLong {
         /// Offset of the prefix.
-        offset: usize,
+        offset: u32,
     },
     /// An item of length 0 has no key-length byte.
     #[error("item at byte {offset} has length 0 (no key-length byte)")]
     EmptyItem {
         /// Offset of the item.
-        offset: usize,
+        offset: u32,
     },
     /// The key-length byte announces more key bytes than the item holds.
     #[error("item at byte {offset}: key of {key_len} bytes does not fit an item of {item_len}")]
     KeyOverrun {
         /// Offset of the item.
-        offset: usize,
+        offset: u32,
         /// Announced key size.
-        key_len: usize,
+        key_len: u32,
         /// The item's length (key-length byte + key + value).
-        item_len: usize,
+        item_len: u32,
     },
     /// The BKV list of a `0x1000` frame has no command key `0x01`.
     #[error("no command key 0x01")]
@@ -100,9 +100,9 @@ pub enum BkvError {
     #[error("lists nested deeper than {max} levels at byte {offset}")]
     TooDeep {
         /// Offset of the item whose value would open the next level.
-        offset: usize,
+        offset: u32,
         /// The limit.
-        max: usize,
+        max: u32,
     },
 }
 

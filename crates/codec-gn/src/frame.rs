@@ -286,7 +286,7 @@ impl Frame {
         if let Some(src) = bytes.get(11..18) {
             gw.copy_from_slice(src);
         }
-        let end = bytes.len().saturating_sub(3).max(18);
+        let end = bytes.len().saturating_sub(3);
         let payload = bytes.slice(18.min(end)..end);
         Self {
             direction,

@@ -11,7 +11,7 @@
 //!   ([`units`]); unknown commands, sub-commands and BKV keys are kept as bytes,
 //!   and `encode(decode(x)) == x` byte for byte.
 //! * [`bkv`] has the generic and typed BKV layers; [`ids`] the canonical
-//!   identities (gateway, socket, port); [`describe`] a JSON view for tools.
+//!   identities (gateway, socket, port); [`describe()`] a JSON view for tools.
 //!
 //! ```
 //! use codec_gn::{Message, Packet};

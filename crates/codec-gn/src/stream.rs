@@ -23,9 +23,14 @@
 //! Rules (fact sheet §2.1): find `FC FE`/`FC FF`, read the length, wait for
 //! length + 4 bytes, check tail and checksum; on any failure discard **one** byte
 //! and rescan, so a stray header never swallows a real frame inside its window.
-//! While the frame at the front is still incomplete, a complete valid frame that
-//! starts later in the buffer wins and the bytes before it are garbage, so a stray
-//! header with a large length cannot stall the connection either.
+//!
+//! One more rule makes a stray header harmless even when its window happens to
+//! end on a real tail with a matching sum: a candidate whose window contains a
+//! complete valid frame (starting inside it, ending within it) is rejected. The
+//! decision depends only on the bytes of the window, so every split of a stream
+//! yields the same frames; and because a complete inner frame already decides
+//! it, the decoder does not wait for a stray header's window to fill — a stray
+//! header with a large length cannot stall the connection.
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -128,6 +133,10 @@ impl StreamDecoder {
         };
         match frame::check(buf, self.limits.max_length, self.offset) {
             Check::Complete(len) => {
+                let window = buf.get(..len).unwrap_or(&[]);
+                if let Scan::Found = scan_inner(window, 1, self.limits.max_length) {
+                    return Ok(Some(self.reject_front(buf)));
+                }
                 let bytes = buf.split_to(len).freeze();
                 self.advance(len);
                 Ok(Some(Decoded::Frame(Frame::from_checked(direction, bytes))))
@@ -137,38 +146,29 @@ impl StreamDecoder {
                 self.advance(1);
                 Err(e)
             }
-            Check::Incomplete => Ok(self.look_ahead(buf)),
+            Check::Incomplete => {
+                // The whole buffer lies inside the front candidate's window: a
+                // complete valid frame in it already decides against the front.
+                if buf.len() < self.scanned_len {
+                    self.scan_from = 0;
+                }
+                self.scanned_len = buf.len();
+                match scan_inner(buf, self.scan_from.max(1), self.limits.max_length) {
+                    Scan::Found => Ok(Some(self.reject_front(buf))),
+                    Scan::NotFound { resume } => {
+                        self.scan_from = resume;
+                        Ok(None)
+                    }
+                }
+            }
         }
     }
 
-    /// The frame at the front is incomplete: is there a complete valid frame
-    /// further on? If so, everything before it is garbage.
-    fn look_ahead(&mut self, buf: &mut BytesMut) -> Option<Decoded> {
-        if buf.len() < self.scanned_len {
-            self.scan_from = 0;
-        }
-        self.scanned_len = buf.len();
-        let mut pos = self.scan_from.max(1);
-        let mut resume = None;
-        while pos < buf.len() {
-            let (at, _) = find_header(buf, pos);
-            if at >= buf.len() {
-                break;
-            }
-            let rest = buf.get(at..).unwrap_or(&[]);
-            match frame::check(rest, self.limits.max_length, self.offset + at as u64) {
-                Check::Complete(_) => return Some(self.garbage(buf, at)),
-                Check::Incomplete => {
-                    resume.get_or_insert(at);
-                }
-                Check::Invalid(_) => {}
-            }
-            pos = at + 1;
-        }
-        // Resume at the first candidate that may still complete, else at the end
-        // (minus one byte: a trailing 0xFC may become a header).
-        self.scan_from = resume.unwrap_or(buf.len().saturating_sub(1).max(1));
-        None
+    /// Drops the rejected header and the bytes up to the next header candidate.
+    fn reject_front(&mut self, buf: &mut BytesMut) -> Decoded {
+        let (next, partial) = find_header(buf, 1);
+        let n = next.saturating_sub(usize::from(partial)).max(1);
+        self.garbage(buf, n)
     }
 
     fn garbage(&mut self, buf: &mut BytesMut, n: usize) -> Decoded {
@@ -181,6 +181,41 @@ impl StreamDecoder {
         self.offset += n as u64;
         self.scan_from = 0;
         self.scanned_len = 0;
+    }
+}
+
+/// What [`scan_inner`] found.
+enum Scan {
+    /// A complete valid frame starts here.
+    Found,
+    /// None; candidates before `resume` can never become one.
+    NotFound { resume: usize },
+}
+
+/// Looks for a complete valid frame starting at or after `from` and lying
+/// entirely within `window`.
+fn scan_inner(window: &[u8], from: usize, max_length: usize) -> Scan {
+    let mut pos = from;
+    let mut resume = None;
+    while pos + frame::OVERHEAD <= window.len() {
+        let (at, _) = find_header(window, pos);
+        let Some(rest) = window.get(at..).filter(|r| r.len() >= frame::OVERHEAD) else {
+            break;
+        };
+        match frame::check(rest, max_length, 0) {
+            Check::Complete(_) => return Scan::Found,
+            Check::Incomplete => {
+                resume.get_or_insert(at);
+            }
+            Check::Invalid(_) => {}
+        }
+        pos = at + 1;
+    }
+    // Positions from `pos` on were not examined (too close to the end, or a
+    // trailing 0xFC); the first incomplete candidate must be looked at again.
+    let limit = window.len().saturating_sub(frame::OVERHEAD - 1).max(from);
+    Scan::NotFound {
+        resume: resume.unwrap_or(pos.min(limit)),
     }
 }
 
@@ -245,6 +280,42 @@ mod tests {
         assert!(matches!(&items[0], Ok(Decoded::Garbage(g)) if g.len() == 4));
         assert!(matches!(&items[1], Ok(Decoded::Frame(_))));
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn stray_window_that_is_itself_valid_does_not_swallow_the_frame() {
+        // A stray header + one byte, then a real frame; the stray's length makes
+        // its window end on the real tail, and the extra byte makes its sum match.
+        let real = unhex(HB_REPLY);
+        let total = 5 + real.len();
+        let mut bytes = vec![0xfc, 0xfe, 0x00, (total - 4) as u8, 0x00];
+        bytes.extend(&real);
+        let want = real[real.len() - 3];
+        let sum = frame::checksum(&bytes[2..total - 3]);
+        bytes[4] = want.wrapping_sub(sum);
+        assert!(matches!(
+            frame::check(&bytes, DEFAULT_MAX_LENGTH, 0),
+            Check::Complete(_)
+        ));
+        for split in 0..=bytes.len() {
+            let mut dec = StreamDecoder::default();
+            let mut buf = BytesMut::from(&bytes[..split]);
+            let mut items = drain(&mut dec, &mut buf);
+            buf.extend_from_slice(&bytes[split..]);
+            items.extend(drain(&mut dec, &mut buf));
+            let frames: Vec<_> = items
+                .into_iter()
+                .filter_map(|i| match i {
+                    Ok(Decoded::Frame(f)) => Some(f),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                frames,
+                vec![Frame::decode(&real).unwrap()],
+                "split at {split}"
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! Allocation budget of the hot path: decoding a BKV status cluster allocates
 //! only its output (the sockets list and each socket's ports list); framing
 //! and the heartbeat allocate nothing per frame.
-#![allow(unsafe_code, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    unsafe_code,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -35,6 +35,16 @@ enum Command {
         #[arg(value_name = "SERVICE")]
         services: Vec<String>,
     },
+    /// Decode device frames (hex, with or without spaces; one argument per frame or a
+    /// whole captured stream) and print one JSON object per frame.
+    Decode {
+        #[arg(long, value_enum, default_value = "auto")]
+        protocol: crate::decode::ProtocolArg,
+        #[arg(long, value_enum, default_value = "auto")]
+        direction: crate::decode::DirectionArg,
+        #[arg(required = true, value_name = "HEX")]
+        hex: Vec<String>,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
@@ -56,6 +66,11 @@ impl Cli {
 
 pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Decode {
+            protocol,
+            direction,
+            hex,
+        } => Ok(crate::decode::run(protocol, direction, &hex)),
         Command::Config {
             command: ConfigCommand::Print,
         } => {

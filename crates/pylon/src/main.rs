@@ -2,6 +2,7 @@
 //! the runtime. Everything else lives in libraries.
 
 mod cli;
+mod decode;
 mod services;
 
 use std::process::ExitCode;

@@ -15,10 +15,16 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(items) = parse_list(&list) {
         assert_eq!(encode_list(&items), list);
     }
-    let direction = if dir & 1 == 0 { Direction::Up } else { Direction::Down };
+    let direction = if dir & 1 == 0 {
+        Direction::Up
+    } else {
+        Direction::Down
+    };
     if let Ok(packet) = BkvPacket::decode(&list, direction) {
         let mut out = BytesMut::new();
-        packet.encode_into(&mut out).expect("a decoded packet encodes");
+        packet
+            .encode_into(&mut out)
+            .expect("a decoded packet encodes");
         assert_eq!(out.freeze(), list);
         let _ = serde_json::to_value(&packet);
     }

@@ -130,59 +130,83 @@ pub(crate) fn put_prefix(out: &mut BytesMut, len: usize, size: usize) {
     }
 }
 
-/// An item as parsed, with positions for error messages.
-#[derive(Debug, Clone)]
-pub(crate) struct RawItem {
-    /// Offset of the value (from the top-level list start).
-    pub value_offset: usize,
-    pub key: BkvKey,
-    pub value: Bytes,
-    pub prefix: u8,
+/// A zero-copy [`Bytes`] for `part`, which must lie inside `root`.
+pub(crate) fn share(root: &Bytes, part: &[u8]) -> Bytes {
+    if part.is_empty() {
+        return Bytes::new();
+    }
+    // Every slice handed around while decoding is a sub-slice of the top-level
+    // list `root` (`Items` only ever narrows it), which `slice_ref` requires.
+    root.slice_ref(part)
 }
 
-impl RawItem {
+/// Offset of `part` within `root` (for error messages).
+pub(crate) fn offset_in(root: &[u8], part: &[u8]) -> u32 {
+    let off = (part.as_ptr() as usize).saturating_sub(root.as_ptr() as usize);
+    u32::try_from(off).unwrap_or(u32::MAX)
+}
+
+fn u32_sat(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// An item as parsed, borrowing the list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawItem<'a> {
+    pub key_text: bool,
+    /// The length prefix has no leading zero group.
+    pub minimal: bool,
+    pub prefix: u8,
+    pub key: &'a [u8],
+    pub value: &'a [u8],
+}
+
+impl RawItem<'_> {
     /// The key if this item has the plain shape typed fields use: a one-byte
     /// number key and a minimal length prefix.
+    #[inline]
     pub fn plain_key(&self) -> Option<u8> {
-        let k = self.key.as_u8()?;
-        (self.prefix == prefix_size(2 + self.value.len())).then_some(k)
+        match (self.key_text, self.minimal, self.key) {
+            (false, true, &[k]) => Some(k),
+            _ => None,
+        }
     }
 
-    pub fn into_item(self) -> BkvItem {
+    /// The item as an owned (zero-copy) [`BkvItem`]; `root` holds the list.
+    pub fn to_item(self, root: &Bytes) -> BkvItem {
         BkvItem {
-            key: self.key,
-            value: self.value,
+            key: BkvKey {
+                text: self.key_text,
+                bytes: share(root, self.key),
+            },
+            value: share(root, self.value),
             prefix: self.prefix,
         }
     }
 }
 
-/// Iterates the items of a BKV list; stops after the first error.
+/// Iterates the items of a BKV list; stops after the first error. Offsets in
+/// errors count from the start of the top-level list `root`.
 pub(crate) struct Items<'a> {
-    buf: &'a Bytes,
-    pos: usize,
-    base: usize,
-    failed: bool,
+    root: &'a [u8],
+    rest: &'a [u8],
 }
 
 impl<'a> Items<'a> {
-    /// Items of `buf`, whose first byte is at offset `base` of the top-level list.
-    pub fn new(buf: &'a Bytes, base: usize) -> Self {
-        Self {
-            buf,
-            pos: 0,
-            base,
-            failed: false,
-        }
+    /// Items of `list`, a part of `root`.
+    pub fn new(root: &'a [u8], list: &'a [u8]) -> Self {
+        Self { root, rest: list }
     }
 
-    fn next_item(&mut self) -> Result<RawItem, BkvError> {
-        let offset = self.base + self.pos;
+    #[inline]
+    fn next_item(&mut self) -> Result<RawItem<'a>, BkvError> {
         let mut len = 0usize;
         let mut prefix = 0usize;
         loop {
-            let Some(&b) = self.buf.get(self.pos + prefix) else {
-                return Err(BkvError::LengthCutOff { offset });
+            let Some(&b) = self.rest.get(prefix) else {
+                return Err(BkvError::LengthCutOff {
+                    offset: offset_in(self.root, self.rest),
+                });
             };
             prefix += 1;
             len = (len << 7) | usize::from(b & 0x7f);
@@ -190,65 +214,65 @@ impl<'a> Items<'a> {
                 break;
             }
             if prefix == MAX_PREFIX {
-                return Err(BkvError::LengthTooLong { offset });
+                return Err(BkvError::LengthTooLong {
+                    offset: offset_in(self.root, self.rest),
+                });
             }
         }
-        let start = self.pos + prefix;
-        let available = self.buf.len() - start;
-        if len > available {
+        let minimal = prefix == 1 || self.rest.first() != Some(&0x80);
+        let body = self.rest.get(prefix..).unwrap_or(&[]);
+        let Some((item, rest)) = body.split_at_checked(len) else {
             return Err(BkvError::Overrun {
-                offset,
-                declared: len,
-                available,
+                offset: offset_in(self.root, self.rest),
+                declared: u32_sat(len),
+                available: u32_sat(body.len()),
             });
-        }
-        let Some(&key_len) = self.buf.get(start) else {
-            return Err(BkvError::EmptyItem { offset });
         };
-        if len == 0 {
-            return Err(BkvError::EmptyItem { offset });
-        }
+        let Some((&key_len, key_value)) = item.split_first() else {
+            return Err(BkvError::EmptyItem {
+                offset: offset_in(self.root, self.rest),
+            });
+        };
         let key_size = usize::from(key_len & 0x7f);
-        if 1 + key_size > len {
+        let Some((key, value)) = key_value.split_at_checked(key_size) else {
             return Err(BkvError::KeyOverrun {
-                offset,
-                key_len: key_size,
-                item_len: len,
+                offset: offset_in(self.root, self.rest),
+                key_len: u32_sat(key_size),
+                item_len: u32_sat(len),
             });
-        }
-        let key = BkvKey {
-            text: key_len & 0x80 != 0,
-            bytes: self.buf.slice(start + 1..start + 1 + key_size),
         };
-        let value = self.buf.slice(start + 1 + key_size..start + len);
-        self.pos = start + len;
+        self.rest = rest;
         Ok(RawItem {
-            value_offset: self.base + start + 1 + key_size,
-            key,
-            value,
+            key_text: key_len & 0x80 != 0,
+            minimal,
             // At most MAX_PREFIX.
             prefix: prefix as u8,
+            key,
+            value,
         })
     }
 }
 
-impl Iterator for Items<'_> {
-    type Item = Result<RawItem, BkvError>;
+impl<'a> Iterator for Items<'a> {
+    type Item = Result<RawItem<'a>, BkvError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed || self.pos >= self.buf.len() {
+        if self.rest.is_empty() {
             return None;
         }
         let r = self.next_item();
-        self.failed = r.is_err();
+        if r.is_err() {
+            self.rest = &[];
+        }
         Some(r)
     }
 }
 
 /// Parses a whole BKV list into generic items (keys in order, nothing typed).
 pub fn parse_list(list: &Bytes) -> Result<Vec<BkvItem>, BkvError> {
-    Items::new(list, 0)
-        .map(|r| r.map(RawItem::into_item))
+    Items::new(list, list)
+        .map(|r| r.map(|item| item.to_item(list)))
         .collect()
 }
 

@@ -42,20 +42,18 @@ macro_rules! bkv_record {
         impl $crate::bkv::record::Record for $name {
             const KEYS: &'static [u8] = &[$($key,)* $($($lkey,)*)?];
 
-            #[allow(clippy::match_single_binding)]
-            fn width(key: u8) -> Option<usize> {
-                match key {
-                    $( $key => <$codec as $crate::bkv::value::Codec<$ty>>::WIDTH, )*
-                    _ => None,
-                }
-            }
+            const WIDTHS: &'static [u8] = &[
+                $( $crate::bkv::value::width_byte(<$codec as $crate::bkv::value::Codec<$ty>>::WIDTH), )*
+                $($( $crate::bkv::value::width_byte(<$lcodec as $crate::bkv::value::Codec<$lty>>::WIDTH), )*)?
+            ];
 
+            #[inline]
             #[allow(unused_variables, clippy::match_single_binding)]
             fn claim(
                 &mut self,
                 key: u8,
-                value: &bytes::Bytes,
-                ctx: $crate::bkv::record::Ctx,
+                value: &[u8],
+                ctx: $crate::bkv::record::Ctx<'_>,
             ) -> Result<bool, $crate::error::BkvError> {
                 #[allow(unused_imports)]
                 use $crate::bkv::value::Codec;

@@ -12,7 +12,7 @@
 mod charging;
 mod cluster;
 mod events;
-mod item;
+pub(crate) mod item;
 mod macros;
 mod packet;
 mod params;

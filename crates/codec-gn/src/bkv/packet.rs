@@ -149,15 +149,11 @@ bodies! {
 
 fn decode_top<R: Record>(header: &mut Header, list: &Bytes) -> Result<R, BkvError> {
     let mut rec = R::default();
-    decode_record(
-        &mut rec,
-        Some(header),
-        list,
-        Ctx {
-            depth: 0,
-            offset: 0,
-        },
-    )?;
+    let ctx = Ctx {
+        depth: 0,
+        root: list,
+    };
+    decode_record(&mut rec, Some(header), list, ctx)?;
     Ok(rec)
 }
 
@@ -213,23 +209,24 @@ impl BkvPacket {
 }
 
 /// The command: the first plain item with key 0x01 whose value fits a `u16`
-/// (the same item the header record will claim). Validates the whole list.
+/// (the same item the header record will claim). Every example puts it first,
+/// so only the items up to it are looked at here; the rest are checked while
+/// the body decodes.
 fn find_command(list: &Bytes) -> Result<u16, BkvError> {
-    let mut command = None;
-    for item in Items::new(list, 0) {
+    for item in Items::new(list, list) {
         let item = item?;
-        if command.is_none() && item.plain_key() == Some(0x01) {
+        if item.plain_key() == Some(0x01) {
             let mut probe = Header::default();
             let ctx = Ctx {
                 depth: 1,
-                offset: item.value_offset,
+                root: list,
             };
-            if probe.claim(0x01, &item.value, ctx)? {
-                command = probe.command;
+            if probe.claim(0x01, item.value, ctx)? {
+                return probe.command.ok_or(BkvError::MissingCommand);
             }
         }
     }
-    command.ok_or(BkvError::MissingCommand)
+    Err(BkvError::MissingCommand)
 }
 
 impl serde::Serialize for BkvPacket {

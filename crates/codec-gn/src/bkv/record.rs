@@ -10,22 +10,24 @@
 //! layout stays empty and costs no allocation; otherwise it records the wire
 //! order and widths so that re-encoding reproduces the input byte for byte.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 
-use super::item::{BkvItem, Items, RawItem, prefix_size};
+use bytes::Bytes;
+
+use super::item::{BkvItem, Items, RawItem, offset_in, prefix_size};
 use crate::error::{BkvError, Error};
 
 /// Deepest list nesting the decoder follows (top level = 0; status clusters
 /// nest sockets at 1 and ports at 2).
 pub const MAX_DEPTH: usize = 4;
 
-/// Where a value sits, for nested decoding and error offsets.
+/// Where a list sits: its nesting depth and the top-level list it is part of.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Ctx {
-    /// Nesting depth of the list holding the value.
+pub(crate) struct Ctx<'a> {
+    /// 0 for the top-level list.
     pub depth: usize,
-    /// Offset of the value within the top-level list.
-    pub offset: usize,
+    /// The top-level list (zero-copy slices of kept values are cut from it).
+    pub root: &'a Bytes,
 }
 
 /// Wire order and integer widths of a decoded record, when they differ from the
@@ -49,14 +51,32 @@ enum Slot {
     Extra,
 }
 
+/// Marks a key a record does not type in [`Record::INDEX`].
+pub(crate) const NOT_TYPED: u8 = u8::MAX;
+
+/// The position of every key in `keys`, [`NOT_TYPED`] elsewhere. Evaluated at
+/// compile time only (an out-of-range index would be a build error).
+#[allow(clippy::indexing_slicing)]
+pub(crate) const fn index_table(keys: &[u8]) -> [u8; 256] {
+    let mut table = [NOT_TYPED; 256];
+    let mut i = 0;
+    while i < keys.len() && i < NOT_TYPED as usize {
+        table[keys[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+}
+
 /// A typed BKV record (implemented by `bkv_record!`).
 pub(crate) trait Record: Default {
     /// Typed keys in canonical order.
     const KEYS: &'static [u8];
-    /// Canonical value width of an integer key.
-    fn width(key: u8) -> Option<usize>;
+    /// Canonical value width of each key in [`Record::KEYS`] (0: the value sets it).
+    const WIDTHS: &'static [u8];
+    /// Position in [`Record::KEYS`] by key.
+    const INDEX: [u8; 256] = index_table(Self::KEYS);
     /// Takes the value into the typed field; `Ok(false)` leaves the item to `extra`.
-    fn claim(&mut self, key: u8, value: &Bytes, ctx: Ctx) -> Result<bool, BkvError>;
+    fn claim(&mut self, key: u8, value: &[u8], ctx: Ctx<'_>) -> Result<bool, BkvError>;
     /// Values present for `key` (0/1, or a list's length).
     fn count(&self, key: u8) -> usize;
     /// Writes the value bytes of occurrence `index` of `key`.
@@ -73,40 +93,6 @@ pub(crate) trait Record: Default {
     fn parts_mut(&mut self) -> (&mut Vec<BkvItem>, &mut Layout);
 }
 
-/// A record plus an optional header record whose keys come first.
-struct Keys<'a, H, R> {
-    header: Option<&'a H>,
-    _r: std::marker::PhantomData<R>,
-}
-
-impl<H: Record, R: Record> Keys<'_, H, R> {
-    fn header_len(&self) -> usize {
-        self.header.map_or(0, |_| H::KEYS.len())
-    }
-
-    fn in_header(&self, key: u8) -> bool {
-        self.header.is_some() && H::KEYS.contains(&key)
-    }
-
-    fn position(&self, key: u8) -> Option<usize> {
-        if self.in_header(key) {
-            return H::KEYS.iter().position(|k| *k == key);
-        }
-        R::KEYS
-            .iter()
-            .position(|k| *k == key)
-            .map(|p| p + self.header_len())
-    }
-
-    fn width(&self, key: u8) -> Option<usize> {
-        if self.in_header(key) {
-            H::width(key)
-        } else {
-            R::width(key)
-        }
-    }
-}
-
 /// Canonical-order tracking while decoding.
 #[derive(Default)]
 struct Canon {
@@ -120,49 +106,55 @@ struct Canon {
 pub(crate) fn decode_record<H: Record, R: Record>(
     rec: &mut R,
     mut header: Option<&mut H>,
-    list: &Bytes,
-    ctx: Ctx,
+    list: &[u8],
+    ctx: Ctx<'_>,
 ) -> Result<(), BkvError> {
     if ctx.depth > MAX_DEPTH {
         return Err(BkvError::TooDeep {
-            offset: ctx.offset,
-            max: MAX_DEPTH,
+            offset: offset_in(ctx.root, list),
+            max: MAX_DEPTH as u32,
         });
     }
     let mut extra = Vec::new();
     let mut slots: Option<Vec<Slot>> = None;
     let mut canon = Canon::default();
-    for item in Items::new(list, ctx.offset) {
+    let header_len = header.as_ref().map_or(0, |_| H::KEYS.len());
+    let value_ctx = Ctx {
+        depth: ctx.depth + 1,
+        root: ctx.root,
+    };
+    for item in Items::new(ctx.root, list) {
         let item = item?;
-        let value_ctx = Ctx {
-            depth: ctx.depth + 1,
-            offset: item.value_offset,
-        };
-        let claimed = match item.plain_key() {
-            Some(key) => {
-                let in_header = header.is_some() && H::KEYS.contains(&key);
-                let taken = match header.as_deref_mut() {
-                    Some(h) if in_header => h.claim(key, &item.value, value_ctx)?,
-                    _ => rec.claim(key, &item.value, value_ctx)?,
-                };
-                taken.then_some(key)
+        // (key, position in the canonical order, canonical width) of a claimed item.
+        let mut claimed = None;
+        if let Some(key) = item.plain_key() {
+            let k = usize::from(key);
+            let in_header = H::INDEX.get(k).copied().unwrap_or(NOT_TYPED);
+            let in_body = R::INDEX.get(k).copied().unwrap_or(NOT_TYPED);
+            let (taken, i, widths, base) = match header.as_deref_mut() {
+                Some(h) if in_header != NOT_TYPED => {
+                    let taken = h.claim(key, item.value, value_ctx)?;
+                    (taken, usize::from(in_header), H::WIDTHS, 0)
+                }
+                _ if in_body != NOT_TYPED => {
+                    let taken = rec.claim(key, item.value, value_ctx)?;
+                    (taken, usize::from(in_body), R::WIDTHS, header_len)
+                }
+                _ => (false, 0, R::WIDTHS, 0),
+            };
+            if taken {
+                claimed = Some((key, i + base, widths.get(i).copied().unwrap_or(0)));
             }
-            None => None,
-        };
-        let keys = Keys::<H, R> {
-            header: header.as_deref(),
-            _r: std::marker::PhantomData,
-        };
+        }
         match claimed {
-            Some(key) => {
-                let pos = keys.position(key).unwrap_or(usize::MAX);
+            Some((key, pos, canonical_width)) => {
                 let width = item.value.len();
                 let in_order = slots.is_none()
                     && !canon.seen_extra
                     && pos >= canon.last_pos
-                    && keys.width(key).is_none_or(|w| w == width);
+                    && (canonical_width == 0 || usize::from(canonical_width) == width);
                 if !in_order && slots.is_none() {
-                    slots = Some(backfill(list, ctx.offset, &canon));
+                    slots = Some(backfill(ctx.root, list, &canon));
                 }
                 if let Some(s) = slots.as_mut() {
                     let width = u16::try_from(width).unwrap_or(u16::MAX);
@@ -172,7 +164,7 @@ pub(crate) fn decode_record<H: Record, R: Record>(
                 canon.typed += 1;
             }
             None => {
-                extra.push(item.into_item());
+                extra.push(item.to_item(ctx.root));
                 if let Some(s) = slots.as_mut() {
                     s.push(Slot::Extra);
                 }
@@ -189,9 +181,9 @@ pub(crate) fn decode_record<H: Record, R: Record>(
 
 /// Slots of the first `canon.total` items, which were in canonical shape: the
 /// first `canon.typed` were typed, the rest extra.
-fn backfill(list: &Bytes, base: usize, canon: &Canon) -> Vec<Slot> {
+fn backfill(root: &[u8], list: &[u8], canon: &Canon) -> Vec<Slot> {
     let mut slots = Vec::with_capacity(canon.total + 8);
-    for (i, item) in Items::new(list, base).take(canon.total).enumerate() {
+    for (i, item) in Items::new(root, list).take(canon.total).enumerate() {
         let slot = match item.as_ref().ok().and_then(RawItem::plain_key) {
             Some(key) if i < canon.typed => {
                 let width = item.map_or(0, |it| it.value.len());

@@ -6,9 +6,10 @@
 
 use std::marker::PhantomData;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 use serde::Serialize;
 
+use super::item::share;
 use super::record::{Ctx, Record, decode_record, encode_record};
 use crate::codes::{PortStatus, RawBytes, ResultCode, SocketFirmware, Switch, TimeOfDay};
 use crate::error::{BkvError, Error};
@@ -21,8 +22,16 @@ use crate::wire::{fits, put_uint};
 pub(crate) trait Codec<T> {
     /// Canonical width for integer values; `None` when the value sets its width.
     const WIDTH: Option<usize>;
-    fn decode(value: &Bytes, ctx: Ctx) -> Result<Option<T>, BkvError>;
+    fn decode(value: &[u8], ctx: Ctx<'_>) -> Result<Option<T>, BkvError>;
     fn encode(v: &T, width: Option<usize>, out: &mut BytesMut) -> Result<(), Error>;
+}
+
+/// A codec's canonical width as stored in `Record::WIDTHS` (0: the value sets it).
+pub(crate) const fn width_byte(width: Option<usize>) -> u8 {
+    match width {
+        Some(w) if w < 256 => w as u8,
+        _ => 0,
+    }
 }
 
 /// An integer-valued field: conversion between the Pylon value and the wire integer.
@@ -98,7 +107,8 @@ pub(crate) struct Int<const W: usize>;
 impl<T: IntWire, const W: usize> Codec<T> for Int<W> {
     const WIDTH: Option<usize> = Some(W);
 
-    fn decode(value: &Bytes, _: Ctx) -> Result<Option<T>, BkvError> {
+    #[inline]
+    fn decode(value: &[u8], _: Ctx<'_>) -> Result<Option<T>, BkvError> {
         Ok(be_uint(value).and_then(T::from_wire))
     }
 
@@ -116,7 +126,8 @@ pub(crate) struct Minutes<const W: usize>;
 impl<const W: usize> Codec<Seconds> for Minutes<W> {
     const WIDTH: Option<usize> = Some(W);
 
-    fn decode(value: &Bytes, _: Ctx) -> Result<Option<Seconds>, BkvError> {
+    #[inline]
+    fn decode(value: &[u8], _: Ctx<'_>) -> Result<Option<Seconds>, BkvError> {
         let minutes = be_uint(value).and_then(|m| u32::try_from(m).ok());
         Ok(minutes.and_then(|m| m.checked_mul(60)).map(Seconds::new))
     }
@@ -135,8 +146,9 @@ pub(crate) struct Bcd;
 impl Codec<UnixTime> for Bcd {
     const WIDTH: Option<usize> = None;
 
-    fn decode(value: &Bytes, _: Ctx) -> Result<Option<UnixTime>, BkvError> {
-        Ok(<[u8; 7]>::try_from(value.as_ref())
+    #[inline]
+    fn decode(value: &[u8], _: Ctx<'_>) -> Result<Option<UnixTime>, BkvError> {
+        Ok(<[u8; 7]>::try_from(value)
             .ok()
             .and_then(|b| time::from_bcd(&b)))
     }
@@ -155,10 +167,9 @@ pub(crate) struct Gateway;
 impl Codec<GatewayId> for Gateway {
     const WIDTH: Option<usize> = None;
 
-    fn decode(value: &Bytes, _: Ctx) -> Result<Option<GatewayId>, BkvError> {
-        Ok(<[u8; 7]>::try_from(value.as_ref())
-            .ok()
-            .map(GatewayId::from_bytes))
+    #[inline]
+    fn decode(value: &[u8], _: Ctx<'_>) -> Result<Option<GatewayId>, BkvError> {
+        Ok(<[u8; 7]>::try_from(value).ok().map(GatewayId::from_bytes))
     }
 
     fn encode(v: &GatewayId, _: Option<usize>, out: &mut BytesMut) -> Result<(), Error> {
@@ -173,8 +184,9 @@ pub(crate) struct Raw;
 impl Codec<RawBytes> for Raw {
     const WIDTH: Option<usize> = None;
 
-    fn decode(value: &Bytes, _: Ctx) -> Result<Option<RawBytes>, BkvError> {
-        Ok(Some(RawBytes(value.clone())))
+    #[inline]
+    fn decode(value: &[u8], ctx: Ctx<'_>) -> Result<Option<RawBytes>, BkvError> {
+        Ok(Some(RawBytes(share(ctx.root, value))))
     }
 
     fn encode(v: &RawBytes, _: Option<usize>, out: &mut BytesMut) -> Result<(), Error> {
@@ -203,7 +215,8 @@ pub(crate) struct Brackets;
 impl Codec<Vec<FeeBracket>> for Brackets {
     const WIDTH: Option<usize> = None;
 
-    fn decode(value: &Bytes, _: Ctx) -> Result<Option<Vec<FeeBracket>>, BkvError> {
+    #[inline]
+    fn decode(value: &[u8], _: Ctx<'_>) -> Result<Option<Vec<FeeBracket>>, BkvError> {
         let chunks = value.chunks_exact(6);
         if !chunks.remainder().is_empty() {
             return Ok(None);
@@ -242,7 +255,7 @@ pub(crate) struct Nested<R>(PhantomData<R>);
 impl<R: Record> Codec<R> for Nested<R> {
     const WIDTH: Option<usize> = None;
 
-    fn decode(value: &Bytes, ctx: Ctx) -> Result<Option<R>, BkvError> {
+    fn decode(value: &[u8], ctx: Ctx<'_>) -> Result<Option<R>, BkvError> {
         let mut rec = R::default();
         decode_record::<NoHeader, R>(&mut rec, None, value, ctx)?;
         Ok(Some(rec))
