@@ -302,10 +302,6 @@ fn dead_letter(
     }
 }
 
-impl Event for proto::events::DeadLettered {
-    const TYPE: &'static str = "pylon.bus.message.dead_lettered.v1";
-}
-
 fn set_remote_parent(span: &tracing::Span, traceparent: Option<&str>) {
     use tracing_opentelemetry::OpenTelemetrySpanExt;
     let Some(tp) = traceparent else { return };

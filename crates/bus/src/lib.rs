@@ -12,6 +12,7 @@
 //! Everything is named through a [`Namespace`], so tests (and several installations on
 //! one NATS) never see each other's subjects, streams or consumers.
 
+pub mod catalog;
 pub mod consume;
 pub mod error;
 pub mod event;

@@ -37,11 +37,24 @@ pub fn platform_streams(ns: &Namespace, duplicate_window: Duration) -> Vec<Strea
         .into_iter()
         .map(|(name, token, max_age)| StreamSpec {
             name: ns.name(name),
-            subjects: vec![ns.subject(&[token, ">"])],
+            subjects: vec![stream_subject(ns, token)],
             max_age,
             duplicate_window,
         })
         .collect()
+}
+
+/// Events are exactly `pylon.<service>.<tenant>.<aggregate>.<event>` (device events
+/// `pylon.device.<tenant>.<device>.<kind>`): five tokens. The streams take only those, so
+/// core request/reply subjects such as `pylon.charging.card.authorize` (four tokens) are
+/// not swallowed by a stream, whose ack would answer the request. Raw frames
+/// (`pylon.raw.<protocol>.<device>`) and dead letters (`pylon.dlq.<consumer>`) have their
+/// own shapes and take everything below their prefix.
+fn stream_subject(ns: &Namespace, token: &str) -> String {
+    match token {
+        "raw" | "dlq" => ns.subject(&[token, ">"]),
+        _ => ns.subject(&[token, "*", "*", "*"]),
+    }
 }
 
 /// Creates each stream, or brings an existing one's subjects, retention and duplicate

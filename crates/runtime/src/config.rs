@@ -92,14 +92,39 @@ impl Default for GrpcConfig {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct GatewayConfig {
-    /// The TCP port piles connect to.
+    /// The TCP port piles connect to (DNY and GN, recognised from the first bytes).
     pub device_listen: SocketAddr,
+    /// Connections held at once; more are refused at accept.
+    pub max_connections: usize,
+    /// Connections from one source address (carrier NAT puts many piles behind one).
+    pub max_connections_per_ip: usize,
+    /// A connection that sends no valid frame within this time is closed.
+    pub handshake_timeout_secs: u64,
+    /// Missed heartbeat periods before an identified connection counts as dead.
+    pub heartbeat_misses: u32,
+    /// Frames queued for one device before it counts as stuck and is disconnected.
+    pub write_queue_frames: usize,
+    /// A write that does not drain within this time disconnects the device.
+    pub write_timeout_secs: u64,
+    /// Refuse devices that are not in the registry (otherwise accept them as unassigned).
+    pub reject_unregistered: bool,
+    /// How long a business decision (card authorisation, balance) may take before the
+    /// pile gets the protocol's refusal.
+    pub decision_timeout_ms: u64,
 }
 
 impl Default for GatewayConfig {
     fn default() -> Self {
         Self {
             device_listen: SocketAddr::from(([0, 0, 0, 0], 7054)),
+            max_connections: 100_000,
+            max_connections_per_ip: 10_000,
+            handshake_timeout_secs: 30,
+            heartbeat_misses: 3,
+            write_queue_frames: 32,
+            write_timeout_secs: 10,
+            reject_unregistered: false,
+            decision_timeout_ms: 3000,
         }
     }
 }
@@ -374,6 +399,31 @@ impl Config {
         }
         if !(10..=60_000).contains(&self.bus.outbox_poll_ms) {
             invalid("bus.outbox_poll_ms", "must be 10..=60000")?;
+        }
+        let g = &self.gateway;
+        if !(1..=1_000_000).contains(&g.max_connections) {
+            invalid("gateway.max_connections", "must be 1..=1000000")?;
+        }
+        if !(1..=g.max_connections).contains(&g.max_connections_per_ip) {
+            invalid(
+                "gateway.max_connections_per_ip",
+                "must be 1..=gateway.max_connections",
+            )?;
+        }
+        if !(1..=600).contains(&g.handshake_timeout_secs) {
+            invalid("gateway.handshake_timeout_secs", "must be 1..=600")?;
+        }
+        if !(1..=10).contains(&g.heartbeat_misses) {
+            invalid("gateway.heartbeat_misses", "must be 1..=10")?;
+        }
+        if !(1..=4096).contains(&g.write_queue_frames) {
+            invalid("gateway.write_queue_frames", "must be 1..=4096")?;
+        }
+        if !(1..=300).contains(&g.write_timeout_secs) {
+            invalid("gateway.write_timeout_secs", "must be 1..=300")?;
+        }
+        if !(100..=60_000).contains(&g.decision_timeout_ms) {
+            invalid("gateway.decision_timeout_ms", "must be 100..=60000")?;
         }
         if !(1..=300).contains(&self.shutdown.grace_secs) {
             invalid("shutdown.grace_secs", "must be 1..=300")?;

@@ -40,6 +40,7 @@ pub async fn bus() -> TestBus {
     TestBus {
         bus: bus::Bus::new(client, bus::Namespace::new(&ns).unwrap()),
         prefix: format!("{}_", ns.to_ascii_uppercase()),
+        token: ns,
     }
 }
 
@@ -47,6 +48,14 @@ pub async fn bus() -> TestBus {
 pub struct TestBus {
     pub bus: bus::Bus,
     prefix: String,
+    token: String,
+}
+
+impl TestBus {
+    /// The namespace token, as `nats.namespace` takes it.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
 }
 
 impl std::ops::Deref for TestBus {

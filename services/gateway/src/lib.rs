@@ -1,9 +1,18 @@
-//! The gateway service: holds the device TCP connections, decodes frames, answers what the protocols require at once, publishes device events and executes device commands.
+//! The gateway service: holds the device TCP connections, decodes frames, answers what the
+//! protocols require at once, publishes device events and (soon) executes device commands.
 //!
 //! Error codes of this service are in the 17xxx range (DESIGN §6).
 
 mod api;
+mod connection;
+pub mod domain;
+pub mod events;
+mod listener;
+pub mod sessions;
 
+use std::sync::Arc;
+
+use anyhow::Context as _;
 use futures::future::BoxFuture;
 use runtime::{GrpcRoutes, Service, ServiceContext};
 
@@ -27,10 +36,41 @@ impl Service for Gateway {
     }
 
     fn run(&self, ctx: ServiceContext) -> BoxFuture<'static, anyhow::Result<()>> {
-        Box::pin(async move {
-            ctx.mark_ready("started");
-            ctx.shutdown.cancelled().await;
-            Ok(())
-        })
+        Box::pin(run(ctx))
     }
+}
+
+/// Opens the device port and serves piles until shutdown.
+pub async fn run(ctx: ServiceContext) -> anyhow::Result<()> {
+    let cfg = ctx.config.gateway.clone();
+    let listener = tokio::net::TcpListener::bind(cfg.device_listen)
+        .await
+        .with_context(|| format!("binding gateway.device_listen {}", cfg.device_listen))?;
+    tracing::info!(addr = %listener.local_addr()?, "device port open");
+    let sessions = sessions::Sessions::open(&ctx.bus).await?;
+    let registry = if cfg.reject_unregistered {
+        Some(
+            bus::kv::ensure_bucket(
+                &ctx.bus.jetstream,
+                &ctx.bus.namespace,
+                "device_registry",
+                1,
+                std::time::Duration::ZERO,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let shared = Arc::new(listener::Shared::new(
+        cfg,
+        ctx.bus.clone(),
+        sessions,
+        registry,
+        ctx.instance.id.to_string(),
+        ctx.shutdown.clone(),
+    ));
+    ctx.mark_ready("listener");
+    listener::accept_loop(listener, shared).await;
+    Ok(())
 }

@@ -1,0 +1,30 @@
+//! The `ce-type` of every event payload in `proto/pylon/events/v1`. One place, because
+//! the publisher and every consumer must agree on it and Rust lets the trait be
+//! implemented only beside the trait or the type. A type name is a wire format: never
+//! change one, add a `.v2` instead.
+
+use proto::events as pb;
+
+use crate::Event;
+
+macro_rules! catalog {
+    ($($ty:ident => $name:literal),* $(,)?) => {
+        $(impl Event for pb::$ty { const TYPE: &'static str = $name; })*
+    };
+}
+
+catalog! {
+    DeadLettered => "pylon.bus.message.dead_lettered.v1",
+    // Device events (gateway → PYLON_DEVICE).
+    DeviceConnected => "pylon.device.connected.v1",
+    DeviceDisconnected => "pylon.device.disconnected.v1",
+    DeviceHeartbeat => "pylon.device.heartbeat.v1",
+    PortStatusChanged => "pylon.device.port_status_changed.v1",
+    MeterSample => "pylon.device.meter_sample.v1",
+    ChargingStarted => "pylon.device.charging_started.v1",
+    ChargingEnded => "pylon.device.charging_ended.v1",
+    CardSwiped => "pylon.device.card_swiped.v1",
+    DeviceAlarm => "pylon.device.alarm.v1",
+    ParameterReport => "pylon.device.parameter_report.v1",
+    FirmwareProgress => "pylon.device.firmware_progress.v1",
+}

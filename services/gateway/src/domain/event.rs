@@ -1,0 +1,192 @@
+//! Device events in the gateway's own terms; `crate::events` turns them into the
+//! protobuf payloads of `pylon.events.v1` (device.proto).
+
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    Dny,
+    Gn,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Dny => "dny",
+            Protocol::Gn => "gn",
+        }
+    }
+}
+
+/// A device as events name it: the canonical id of its protocol (docs/protocols.md).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DeviceKey {
+    pub protocol: Protocol,
+    pub device_id: String,
+    /// GN sockets: their gateway.
+    pub gateway_id: Option<String>,
+}
+
+/// Normalized port state (device.proto `PortState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortState {
+    Idle,
+    Charging,
+    Full,
+    Fault,
+    Offline,
+    Occupied,
+}
+
+impl PortState {
+    /// DNY port status codes (fact sheet 1.8.1).
+    pub fn from_dny(code: u8) -> Self {
+        match code {
+            0 => PortState::Idle,
+            1 | 5 => PortState::Charging,
+            2 => PortState::Occupied,
+            3 => PortState::Full,
+            _ => PortState::Fault,
+        }
+    }
+
+    /// GN status byte (fact sheet 2.5): bit 7 online, bit 4 charging.
+    pub fn from_gn(status: u8, business_no: u16) -> Self {
+        if status & 0x80 == 0 {
+            PortState::Offline
+        } else if status & 0x10 != 0 || business_no != 0 {
+            PortState::Charging
+        } else {
+            PortState::Idle
+        }
+    }
+}
+
+/// Normalized end reason (device.proto `EndReason`) plus the device's own code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReasonCode {
+    TimeLimit,
+    EnergyLimit,
+    Full,
+    Unplugged,
+    RemoteStop,
+    OverPower,
+    Fault,
+    PowerLoss,
+    NoLoad,
+    Other,
+}
+
+impl EndReasonCode {
+    /// DNY stop reasons (fact sheet 1.8.4).
+    pub fn from_dny(code: u8) -> Self {
+        match code {
+            1 => EndReasonCode::Full,
+            2 | 3 => EndReasonCode::TimeLimit,
+            4 => EndReasonCode::EnergyLimit,
+            5 | 0x0D => EndReasonCode::Unplugged,
+            7 | 0x15 | 0x16 | 0x17 => EndReasonCode::RemoteStop,
+            6 | 8 | 0x0C => EndReasonCode::OverPower,
+            9 | 0x1C => EndReasonCode::NoLoad,
+            0x0E => EndReasonCode::PowerLoss,
+            0x0A | 0x0B | 0x0F..=0x12 | 0x18..=0x1B => EndReasonCode::Fault,
+            _ => EndReasonCode::Other,
+        }
+    }
+}
+
+/// One device event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceEvent {
+    Connected {
+        device: DeviceKey,
+        remote_addr: String,
+        iccid: Option<String>,
+        at: DateTime<Utc>,
+    },
+    Heartbeat {
+        device: DeviceKey,
+        signal: u32,
+        iccid: Option<String>,
+        firmware: String,
+        voltage_dv: u32,
+        temperature_c: Option<i32>,
+        port_count: u32,
+        at: DateTime<Utc>,
+    },
+    PortStatus {
+        device: DeviceKey,
+        port: u32,
+        state: PortState,
+        previous: Option<PortState>,
+        raw_status: u32,
+        snapshot: bool,
+        at: DateTime<Utc>,
+    },
+    Meter {
+        device: DeviceKey,
+        port: u32,
+        order_ref: String,
+        power_dw: u32,
+        voltage_dv: u32,
+        current_ma: u32,
+        energy_wh: u64,
+        elapsed_secs: u64,
+        at: DateTime<Utc>,
+    },
+    ChargingEnded {
+        device: DeviceKey,
+        port: u32,
+        order_ref: String,
+        business_no: u32,
+        reason: EndReasonCode,
+        raw_reason: u32,
+        energy_wh: u64,
+        duration_secs: u64,
+        amount_fen: i64,
+        settle_power_dw: u32,
+        card_no: String,
+        at: DateTime<Utc>,
+    },
+    CardSwiped {
+        device: DeviceKey,
+        port: u32,
+        card_no: String,
+        at: DateTime<Utc>,
+    },
+    Alarm {
+        device: DeviceKey,
+        port: u32,
+        kind: String,
+        raw_code: u32,
+        detail: String,
+        at: DateTime<Utc>,
+    },
+}
+
+impl DeviceEvent {
+    pub fn device(&self) -> &DeviceKey {
+        match self {
+            DeviceEvent::Connected { device, .. }
+            | DeviceEvent::Heartbeat { device, .. }
+            | DeviceEvent::PortStatus { device, .. }
+            | DeviceEvent::Meter { device, .. }
+            | DeviceEvent::ChargingEnded { device, .. }
+            | DeviceEvent::CardSwiped { device, .. }
+            | DeviceEvent::Alarm { device, .. } => device,
+        }
+    }
+
+    /// The last subject token (`pylon.device.<tenant>.<device>.<kind>`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DeviceEvent::Connected { .. } => "connected",
+            DeviceEvent::Heartbeat { .. } => "heartbeat",
+            DeviceEvent::PortStatus { .. } => "port_status",
+            DeviceEvent::Meter { .. } => "meter",
+            DeviceEvent::ChargingEnded { .. } => "charging_ended",
+            DeviceEvent::CardSwiped { .. } => "card_swiped",
+            DeviceEvent::Alarm { .. } => "alarm",
+        }
+    }
+}

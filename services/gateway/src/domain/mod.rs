@@ -1,0 +1,58 @@
+//! The gateway's rules, pure: which protocol a connection speaks, what each frame means
+//! as a device event, and what the protocol requires us to answer at once. No sockets,
+//! clocks or NATS here: callers pass `now` and carry out the returned [`Output`]s.
+
+pub mod detect;
+pub mod dny;
+pub mod event;
+pub mod gn;
+
+pub use event::{DeviceEvent, DeviceKey, EndReasonCode, PortState, Protocol};
+
+/// What handling some bytes produced, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// The connection now knows which device it is (first valid frame).
+    Identified(DeviceKey),
+    /// Bytes to write to the device (an automatic answer).
+    Answer(bytes::Bytes),
+    /// A device event to publish.
+    Event(DeviceEvent),
+    /// A frame as received, for `pylon.raw.<protocol>.<device>`.
+    Raw {
+        device_id: String,
+        frame_hex: String,
+        json: serde_json::Value,
+    },
+    /// A frame that could not be decoded; the stream goes on.
+    Malformed(String),
+    /// A card was presented: the pile waits for a business decision.
+    CardDecision(CardQuery),
+}
+
+/// A pending business decision the connection must ask charging for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardQuery {
+    pub device: DeviceKey,
+    /// 1-based port; 0 when the pile only asks for a balance.
+    pub port: u32,
+    pub card_no: String,
+    /// What to send back, built from the decision (protocol specific context).
+    pub reply: CardReplyContext,
+}
+
+/// What a protocol needs to build its card answer later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardReplyContext {
+    Dny {
+        physical_id: u32,
+        message_id: u16,
+        card_id: [u8; 4],
+        port_wire: u8,
+    },
+}
+
+/// A failure after which the connection cannot continue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Fatal(pub String);

@@ -1,0 +1,171 @@
+//! The device port: accept within the connection limits, hand each connection its task.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use async_nats::jetstream::kv;
+use runtime::config::GatewayConfig;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::DeviceKey;
+use crate::sessions::Sessions;
+
+/// What every connection of this replica shares.
+pub struct Shared {
+    pub config: GatewayConfig,
+    pub bus: bus::Bus,
+    pub publisher: bus::Publisher,
+    pub sessions: Sessions,
+    /// Written by charging; read only when unregistered devices are refused.
+    pub registry: Option<kv::Store>,
+    pub replica: String,
+    pub shutdown: CancellationToken,
+    /// Device → the token that ends its current connection here, so a second
+    /// connection for the same device replaces the first.
+    live: Mutex<HashMap<String, (u64, CancellationToken)>>,
+    generation: std::sync::atomic::AtomicU64,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl Shared {
+    pub fn new(
+        config: GatewayConfig,
+        bus: bus::Bus,
+        sessions: Sessions,
+        registry: Option<kv::Store>,
+        replica: String,
+        shutdown: CancellationToken,
+    ) -> Self {
+        Self {
+            publisher: bus::Publisher::new(bus.jetstream.clone()),
+            config,
+            bus,
+            sessions,
+            registry,
+            replica,
+            shutdown,
+            live: Mutex::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
+            per_ip: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Registers this connection as the device's current one and ends an older one.
+    /// Returns the claim's generation and the token that a newer claim cancels.
+    pub fn claim(&self, device: &DeviceKey) -> (u64, CancellationToken) {
+        let generation = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let token = CancellationToken::new();
+        if let Ok(mut live) = self.live.lock()
+            && let Some((_, old)) =
+                live.insert(device.device_id.clone(), (generation, token.clone()))
+        {
+            old.cancel();
+        }
+        (generation, token)
+    }
+
+    /// Forgets the device's connection if it is still the claim of `generation`.
+    pub fn release(&self, device: &DeviceKey, generation: u64) {
+        if let Ok(mut live) = self.live.lock()
+            && live
+                .get(&device.device_id)
+                .is_some_and(|(g, _)| *g == generation)
+        {
+            live.remove(&device.device_id);
+        }
+    }
+
+    /// Whether policy refuses this device (unregistered while `reject_unregistered`).
+    pub async fn refuses(&self, device: &DeviceKey) -> bool {
+        let Some(registry) = (self.config.reject_unregistered)
+            .then_some(())
+            .and(self.registry.as_ref())
+        else {
+            return false;
+        };
+        !matches!(registry.get(&device.device_id).await, Ok(Some(_)))
+    }
+
+    /// Raw frames are for debugging and third parties: sent without waiting for the
+    /// stream's acknowledgement, so they never slow the device path.
+    pub async fn publish_raw(&self, device_id: &str, frame_hex: &str, json: serde_json::Value) {
+        let protocol = json
+            .get("protocol")
+            .and_then(|p| p.as_str())
+            .unwrap_or("unknown")
+            .to_owned();
+        let subject = self.bus.namespace.subject(&["raw", &protocol, device_id]);
+        let body = serde_json::json!({ "hex": frame_hex, "frame": json });
+        let Ok(payload) = serde_json::to_vec(&body) else {
+            return;
+        };
+        if let Err(e) = self.bus.jetstream.publish(subject, payload.into()).await {
+            tracing::debug!(error = %e, "raw frame not published");
+        }
+    }
+
+    fn admit(&self, ip: IpAddr) -> bool {
+        let Ok(mut per_ip) = self.per_ip.lock() else {
+            return false;
+        };
+        let n = per_ip.entry(ip).or_insert(0);
+        if *n >= self.config.max_connections_per_ip {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn leave(&self, ip: IpAddr) {
+        if let Ok(mut per_ip) = self.per_ip.lock()
+            && let Some(n) = per_ip.get_mut(&ip)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                per_ip.remove(&ip);
+            }
+        }
+    }
+}
+
+/// Accepts until shutdown. Connections over the limits are closed at once.
+pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let slots = Arc::new(Semaphore::new(shared.config.max_connections));
+    loop {
+        let (stream, peer): (tokio::net::TcpStream, SocketAddr) = tokio::select! {
+            _ = shared.shutdown.cancelled() => return,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            metrics::counter!("pylon_gateway_refused_total", "why" => "max_connections")
+                .increment(1);
+            continue;
+        };
+        if !shared.admit(peer.ip()) {
+            metrics::counter!("pylon_gateway_refused_total", "why" => "per_ip").increment(1);
+            continue;
+        }
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        metrics::gauge!("pylon_gateway_connections").increment(1.0);
+        tokio::spawn(async move {
+            crate::connection::serve(stream, peer, shared.clone()).await;
+            shared.leave(peer.ip());
+            metrics::gauge!("pylon_gateway_connections").decrement(1.0);
+            drop(permit);
+        });
+    }
+}
