@@ -41,8 +41,10 @@ pub async fn migrate(
     sqlx::query(schema.sql("SET search_path TO {schema}"))
         .execute(&mut conn)
         .await?;
+    // `run_direct` rather than `run`: `run`'s `Acquire` bound makes this future (and so
+    // `app::run`'s) not provably `Send`, so the app could not be spawned on a runtime.
     migrator
-        .run(&mut conn)
+        .run_direct(None, &mut conn, false)
         .await
         .with_context(|| format!("migrating schema {schema}"))?;
     conn.close().await.ok();
