@@ -50,6 +50,16 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Administration: `pylon admin bootstrap` creates the first operator and admin.
+    Admin {
+        #[command(subcommand)]
+        command: crate::admin::AdminCommand,
+    },
+    /// Benchmarks against the configured stack: `pylon bench auth`.
+    Bench {
+        #[command(subcommand)]
+        command: crate::bench::BenchCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +110,14 @@ pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCo
             .await?;
             tracing::info!("migrations applied, streams declared");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { command } => {
+            let _telemetry = runtime::telemetry::init(&config.telemetry)?;
+            crate::admin::execute(command, config).await
+        }
+        Command::Bench { command } => {
+            let _telemetry = runtime::telemetry::init(&config.telemetry)?;
+            crate::bench::execute(command, config).await
         }
         Command::Run { services } => {
             let selected = match crate::services::select(&services) {

@@ -51,14 +51,21 @@ pub fn run(protocol: ProtocolArg, direction: DirectionArg, args: &[String]) -> E
             _ => dny(&bytes, direction, &mut emit),
         };
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
 }
 
 /// Each argument is one input (a frame or a captured stream), hex with or without
 /// spaces. A dump the shell split into byte-sized arguments is joined back into one.
 fn inputs(args: &[String]) -> Result<Vec<Vec<u8>>, String> {
     let parse = |i: usize, s: &str| -> Result<Vec<u8>, String> {
-        let digits: String = s.chars().filter(|c| !c.is_whitespace() && *c != ':').collect();
+        let digits: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != ':')
+            .collect();
         let digits = digits.strip_prefix("0x").unwrap_or(&digits);
         if digits.is_empty() {
             return Err(format!("argument {} is empty", i + 1));
@@ -67,7 +74,11 @@ fn inputs(args: &[String]) -> Result<Vec<Vec<u8>>, String> {
             return Err(format!("argument {} is not hex: unexpected {bad:?}", i + 1));
         }
         if digits.len() % 2 == 1 {
-            return Err(format!("argument {} has an odd number of hex digits ({})", i + 1, digits.len()));
+            return Err(format!(
+                "argument {} has an odd number of hex digits ({})",
+                i + 1,
+                digits.len()
+            ));
         }
         Ok((0..digits.len())
             .step_by(2)
@@ -83,9 +94,15 @@ fn inputs(args: &[String]) -> Result<Vec<Vec<u8>>, String> {
 /// The protocol of the first frame header found.
 fn detect(bytes: &[u8]) -> Option<ProtocolArg> {
     let dny = bytes.windows(3).position(|w| w == b"DNY");
-    let gn = bytes.windows(2).position(|w| w == [0xFC, 0xFE] || w == [0xFC, 0xFF]);
+    let gn = bytes
+        .windows(2)
+        .position(|w| w == [0xFC, 0xFE] || w == [0xFC, 0xFF]);
     match (dny, gn) {
-        (Some(d), Some(g)) => Some(if d <= g { ProtocolArg::Dny } else { ProtocolArg::Gn }),
+        (Some(d), Some(g)) => Some(if d <= g {
+            ProtocolArg::Dny
+        } else {
+            ProtocolArg::Gn
+        }),
         (Some(_), None) => Some(ProtocolArg::Dny),
         (None, Some(_)) => Some(ProtocolArg::Gn),
         (None, None) => None,
@@ -121,12 +138,19 @@ fn dny(bytes: &[u8], direction: DirectionArg, emit: &mut dyn FnMut(Value)) -> bo
             }
             Ok(Some(Item::Garbage(g))) => {
                 if !was_error {
-                    eprintln!("skipped {} bytes that are not a frame: {}", g.len(), hex(&g));
+                    eprintln!(
+                        "skipped {} bytes that are not a frame: {}",
+                        g.len(),
+                        hex(&g)
+                    );
                 }
                 ok = false;
             }
             Ok(Some(Item::Incomplete(b))) => {
-                eprintln!("incomplete frame at the end of the input ({} bytes)", b.len());
+                eprintln!(
+                    "incomplete frame at the end of the input ({} bytes)",
+                    b.len()
+                );
                 ok = false;
             }
             Err(e) => {
@@ -159,7 +183,11 @@ fn gn(bytes: &[u8], direction: DirectionArg, emit: &mut dyn FnMut(Value)) -> boo
                         DirectionArg::Down => Some("down"),
                     };
                     if wanted.is_some_and(|w| w != packet.direction.as_str()) {
-                        eprintln!("frame says direction {}, not {}", packet.direction.as_str(), wanted.unwrap_or(""));
+                        eprintln!(
+                            "frame says direction {}, not {}",
+                            packet.direction.as_str(),
+                            wanted.unwrap_or("")
+                        );
                         ok = false;
                     }
                     emit(codec_gn::describe(&packet));
@@ -171,13 +199,20 @@ fn gn(bytes: &[u8], direction: DirectionArg, emit: &mut dyn FnMut(Value)) -> boo
             },
             Ok(Some(Decoded::Garbage(g))) => {
                 if !was_error {
-                    eprintln!("skipped {} bytes that are not a frame: {}", g.len(), hex(&g));
+                    eprintln!(
+                        "skipped {} bytes that are not a frame: {}",
+                        g.len(),
+                        hex(&g)
+                    );
                 }
                 ok = false;
             }
             Ok(None) => {
                 if !buf.is_empty() {
-                    eprintln!("incomplete frame at the end of the input ({} bytes)", buf.len());
+                    eprintln!(
+                        "incomplete frame at the end of the input ({} bytes)",
+                        buf.len()
+                    );
                     ok = false;
                 }
                 return ok;

@@ -1,6 +1,8 @@
 //! `pylon`: parse the command line, load the configuration, start telemetry, hand over to
 //! the runtime. Everything else lives in libraries.
 
+mod admin;
+mod bench;
 mod cli;
 mod decode;
 mod services;

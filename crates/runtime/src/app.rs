@@ -85,6 +85,18 @@ pub async fn run(
     .await
     .context("declaring JetStream streams (is JetStream enabled on the NATS server?)")?;
 
+    // Stops the authenticator's background work (JWKS refresh, app registry watch).
+    let auth_stop = CancellationToken::new();
+    let _auth_stop_guard = auth_stop.clone().drop_guard();
+    let auth = crate::auth::Authenticator::start(&config, &bus, auth_stop)
+        .await
+        .context("starting the authenticator (NATS KV buckets for apps and nonces)")?;
+    if config.auth.jwks_url.is_empty() && !names.contains(&"identity") {
+        tracing::warn!(
+            "auth.jwks_url is empty and identity does not run in this process: protected endpoints will answer 503"
+        );
+    }
+
     if config.database.migrate_on_start {
         migrate(&config, &services).await?;
     }
@@ -128,6 +140,7 @@ pub async fn run(
             health: health.clone(),
             shutdown: shutdown.clone(),
             instance: instance.clone(),
+            auth: auth.clone(),
         };
         router = router.merge(svc.http(&ctx));
         svc.grpc(&ctx, &mut grpc);
@@ -150,6 +163,7 @@ pub async fn run(
 
     let servers_stop = CancellationToken::new();
     let mut servers: JoinSet<anyhow::Result<()>> = JoinSet::new();
+    let router = crate::auth::layer(router, auth.clone());
     let app = crate::http::server::app(router, &health, &config.http);
     let stop_http = servers_stop.clone();
     servers

@@ -52,6 +52,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub bus: BusConfig,
     pub shutdown: ShutdownConfig,
+    pub auth: AuthConfig,
+    pub identity: IdentityConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -63,6 +65,10 @@ pub struct HttpConfig {
     pub body_limit_bytes: usize,
     /// A request running longer than this gets 408.
     pub request_timeout_secs: u64,
+    /// Header carrying the client's IP when behind a proxy (its last entry is used, e.g.
+    /// `x-forwarded-for`); empty uses the peer address. Set it only behind a proxy that
+    /// overwrites or appends it, or clients can spoof their IP.
+    pub client_ip_header: String,
 }
 
 impl Default for HttpConfig {
@@ -71,6 +77,7 @@ impl Default for HttpConfig {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
+            client_ip_header: String::new(),
         }
     }
 }
@@ -260,6 +267,84 @@ impl Default for ShutdownConfig {
     }
 }
 
+/// How every service verifies callers (docs/security.md).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// `iss` of access tokens: identity writes it, everyone checks it.
+    pub issuer: String,
+    /// `aud` of access tokens.
+    pub audience: String,
+    /// Identity's JWKS, e.g. `http://pylon-identity:8080/.well-known/jwks.json`. Empty:
+    /// the identity service running in this process supplies the keys.
+    pub jwks_url: String,
+    /// The cached JWKS is re-fetched this often (and on an unknown key id).
+    pub jwks_refresh_secs: u64,
+    /// Clock tolerance for `exp`/`nbf`.
+    pub leeway_secs: u64,
+    /// Signed requests must carry a timestamp within this many seconds of ours.
+    pub signature_skew_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "pylon".into(),
+            audience: "pylon".into(),
+            jwks_url: String::new(),
+            jwks_refresh_secs: 300,
+            leeway_secs: 30,
+            signature_skew_secs: 300,
+        }
+    }
+}
+
+/// The identity service: token lifetimes, key rotation, login protection, hashing.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// Lifetime of access tokens.
+    pub access_ttl_secs: u64,
+    /// Lifetime of a refresh token (each refresh issues a new one).
+    pub refresh_ttl_secs: u64,
+    /// A new signing key is made when the current one is this old.
+    pub key_rotation_days: u64,
+    /// Failed logins in a row before an account locks.
+    pub login_max_failures: u32,
+    /// How long a locked account stays locked.
+    pub lockout_secs: u64,
+    /// Login and code requests allowed per client IP per minute.
+    pub login_rate_per_minute: u32,
+    /// Lifetime of one-time SMS codes.
+    pub code_ttl_secs: u64,
+    /// Development only: write one-time codes to the log.
+    pub log_codes: bool,
+    /// argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// argon2id passes.
+    pub argon2_iterations: u32,
+    /// argon2id lanes.
+    pub argon2_parallelism: u32,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            access_ttl_secs: 900,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            key_rotation_days: 30,
+            login_max_failures: 5,
+            lockout_secs: 900,
+            login_rate_per_minute: 30,
+            code_ttl_secs: 300,
+            log_codes: false,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+        }
+    }
+}
+
 /// A configuration that cannot be used, naming the key and what is allowed.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -427,6 +512,74 @@ impl Config {
         }
         if !(1..=300).contains(&self.shutdown.grace_secs) {
             invalid("shutdown.grace_secs", "must be 1..=300")?;
+        }
+        self.validate_auth()?;
+        Ok(())
+    }
+
+    fn validate_auth(&self) -> Result<(), ConfigError> {
+        fn invalid(key: &'static str, problem: &str) -> Result<(), ConfigError> {
+            Err(ConfigError::Invalid {
+                key,
+                problem: problem.into(),
+            })
+        }
+        let h = &self.http.client_ip_header;
+        if !h.is_empty() && axum::http::HeaderName::from_bytes(h.as_bytes()).is_err() {
+            invalid("http.client_ip_header", "must be empty or a header name")?;
+        }
+        let a = &self.auth;
+        if a.issuer.is_empty() {
+            invalid("auth.issuer", "must not be empty")?;
+        }
+        if a.audience.is_empty() {
+            invalid("auth.audience", "must not be empty")?;
+        }
+        if !a.jwks_url.is_empty()
+            && !a.jwks_url.starts_with("http://")
+            && !a.jwks_url.starts_with("https://")
+        {
+            invalid("auth.jwks_url", "must be empty or an http(s):// URL")?;
+        }
+        if !(10..=86_400).contains(&a.jwks_refresh_secs) {
+            invalid("auth.jwks_refresh_secs", "must be 10..=86400")?;
+        }
+        if a.leeway_secs > 300 {
+            invalid("auth.leeway_secs", "must be 0..=300")?;
+        }
+        if !(10..=3600).contains(&a.signature_skew_secs) {
+            invalid("auth.signature_skew_secs", "must be 10..=3600")?;
+        }
+        let i = &self.identity;
+        if !(60..=86_400).contains(&i.access_ttl_secs) {
+            invalid("identity.access_ttl_secs", "must be 60..=86400")?;
+        }
+        if !(3600..=31_536_000).contains(&i.refresh_ttl_secs) {
+            invalid("identity.refresh_ttl_secs", "must be 3600..=31536000")?;
+        }
+        if !(1..=365).contains(&i.key_rotation_days) {
+            invalid("identity.key_rotation_days", "must be 1..=365")?;
+        }
+        if !(1..=100).contains(&i.login_max_failures) {
+            invalid("identity.login_max_failures", "must be 1..=100")?;
+        }
+        if !(1..=86_400).contains(&i.lockout_secs) {
+            invalid("identity.lockout_secs", "must be 1..=86400")?;
+        }
+        if !(1..=10_000).contains(&i.login_rate_per_minute) {
+            invalid("identity.login_rate_per_minute", "must be 1..=10000")?;
+        }
+        if !(30..=3600).contains(&i.code_ttl_secs) {
+            invalid("identity.code_ttl_secs", "must be 30..=3600")?;
+        }
+        if !(8..=4_194_304).contains(&i.argon2_memory_kib) {
+            invalid("identity.argon2_memory_kib", "must be 8..=4194304")?;
+        }
+        if !(1..=100).contains(&i.argon2_iterations) {
+            invalid("identity.argon2_iterations", "must be 1..=100")?;
+        }
+        if !(1..=64).contains(&i.argon2_parallelism) {
+            invalid("identity.argon2_parallelism", "must be 1..=64")?;
         }
         Ok(())
     }

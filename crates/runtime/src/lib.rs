@@ -2,11 +2,13 @@
 //! belongs to one service, it lives in that service's crate.
 
 pub mod app;
+pub mod auth;
 pub mod clickhouse;
 pub mod config;
 pub mod db;
 pub mod grpc;
 pub mod http;
+pub mod mask;
 pub mod service;
 pub mod telemetry;
 

@@ -90,6 +90,8 @@ pub struct ServiceContext {
     pub health: Health,
     pub shutdown: CancellationToken,
     pub instance: Instance,
+    /// Verifies callers (tokens, signatures); handlers use `runtime::auth::Auth<P>`.
+    pub auth: Arc<crate::auth::Authenticator>,
 }
 
 impl ServiceContext {

@@ -106,6 +106,12 @@ the mounted NATS credentials Secret.
 {{- $_ := set $listen "nats" (dict "credentials_file" (printf "/etc/pylon-nats/%s" .Values.secrets.natsCredentialsKey)) -}}
 {{- end -}}
 {{- $cfg = mustMergeOverwrite $cfg $listen -}}
+{{- /* Services find identity's JWKS at its Service unless told otherwise. */ -}}
+{{- $auth := default dict (get $cfg "auth") -}}
+{{- if and (not (get $auth "jwks_url")) (dig "identity" "enabled" false .Values.services) -}}
+{{- $_ := set $auth "jwks_url" (printf "http://%s:%d/.well-known/jwks.json" (include "pylon.componentName" (dict "root" . "suffix" "identity")) (int .Values.ports.http)) -}}
+{{- $_ := set $cfg "auth" $auth -}}
+{{- end -}}
 # Rendered by the pylon Helm chart from .Values.config; do not edit in the cluster.
 # Secrets (database.url, clickhouse.password) come from env, never from this file.
 {{- include "pylon.toml.table" (dict "path" "" "table" $cfg) }}

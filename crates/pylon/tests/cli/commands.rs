@@ -114,3 +114,50 @@ async fn migrate_creates_every_schema_with_bus_tables_and_is_idempotent() {
         .unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
+
+#[tokio::test]
+async fn admin_bootstrap_creates_the_first_operator_once_and_prints_the_login() {
+    let env = Env::new().await;
+    let out = env
+        .command(&[
+            "admin",
+            "bootstrap",
+            "--tenant-code",
+            "acme",
+            "--email",
+            "ops@acme.test",
+        ])
+        .env("PYLON_ADMIN_PASSWORD", "Bootstrap-pass1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(
+        printed.contains("created operator acme")
+            && printed.contains("administrator: ops@acme.test")
+            && printed.contains("password: Bootstrap-pass1")
+            && printed.contains("/api/v1/auth/login"),
+        "{printed}"
+    );
+    let again = env.output(&[
+        "admin",
+        "bootstrap",
+        "--tenant-code",
+        "acme",
+        "--email",
+        "ops@acme.test",
+    ]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let printed = text(&again.stdout);
+    assert!(
+        printed.contains("already exists") && printed.contains("password: unchanged"),
+        "{printed}"
+    );
+    let pool = env.db.pool().await;
+    let grants: Vec<String> =
+        sqlx::query_scalar("SELECT role FROM identity.role_grants ORDER BY role")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(grants, ["operator_admin", "platform_admin"]);
+}

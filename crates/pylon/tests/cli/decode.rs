@@ -5,11 +5,18 @@ use serde_json::Value;
 fn vectors() -> Vec<Value> {
     let mut all = Vec::new();
     for crate_dir in ["codec-dny", "codec-gn"] {
-        let path = format!("{}/../{crate_dir}/tests/data/vectors.jsonl", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../{crate_dir}/tests/data/vectors.jsonl",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let v: Value = serde_json::from_str(line).unwrap();
-            let proto = if crate_dir == "codec-dny" { "dny" } else { "gn" };
+            let proto = if crate_dir == "codec-dny" {
+                "dny"
+            } else {
+                "gn"
+            };
             if v["protocol"] == proto {
                 all.push(v);
             }
@@ -25,8 +32,15 @@ fn decode(args: &[&str]) -> (i32, Vec<Value>, String) {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let frames = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    (out.status.code().unwrap_or(-1), frames, String::from_utf8_lossy(&out.stderr).into_owned())
+    let frames = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        frames,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -59,13 +73,21 @@ fn every_vector_decodes_or_fails_with_one_line() {
             continue;
         }
         assert_eq!(code, 0, "{id}: {stderr}");
-        let first = frames.first().unwrap_or_else(|| panic!("{id}: nothing printed"));
-        let frame = frames.iter().find(|f| f.get("command").is_some()).unwrap_or(first);
+        let first = frames
+            .first()
+            .unwrap_or_else(|| panic!("{id}: nothing printed"));
+        let frame = frames
+            .iter()
+            .find(|f| f.get("command").is_some())
+            .unwrap_or(first);
         assert_eq!(frame["protocol"], v["protocol"], "{id}");
         if let Some(cmd) = v["expect"]["cmd"].as_str() {
             let got = frame["command"].as_str().unwrap();
-            assert_eq!(u32::from_str_radix(got.trim_start_matches("0x"), 16).unwrap(),
-                u32::from_str_radix(cmd.trim_start_matches("0x"), 16).unwrap(), "{id}");
+            assert_eq!(
+                u32::from_str_radix(got.trim_start_matches("0x"), 16).unwrap(),
+                u32::from_str_radix(cmd.trim_start_matches("0x"), 16).unwrap(),
+                "{id}"
+            );
             assert_eq!(frame["direction"], dir, "{id}");
             assert_eq!(frame["checksum_ok"], true, "{id}");
         }
@@ -81,7 +103,10 @@ fn spaced_hex_split_by_the_shell_is_one_frame() {
     let (code, frames, _) = decode(&bytes.split(' ').collect::<Vec<_>>());
     assert_eq!(code, 0);
     assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0]["direction"], "down", "a 1-byte result only decodes as the answer");
+    assert_eq!(
+        frames[0]["direction"], "down",
+        "a 1-byte result only decodes as the answer"
+    );
     let (code, quoted, _) = decode(&[bytes]);
     assert_eq!((code, &quoted), (0, &frames));
 }
@@ -93,7 +118,10 @@ fn a_bad_checksum_names_both_values() {
     assert_eq!(code, 2);
     assert!(frames.is_empty());
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("frame says 0x066d, computed 0x056d"), "{stderr}");
+    assert!(
+        stderr.contains("frame says 0x066d, computed 0x056d"),
+        "{stderr}"
+    );
     let (code, _, stderr) = decode(&["not-hex"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("not hex"), "{stderr}");

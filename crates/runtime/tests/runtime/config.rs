@@ -126,3 +126,60 @@ fn the_example_config_loads_and_equals_the_defaults() {
         Ok(())
     });
 }
+
+#[test]
+fn auth_and_identity_keys_are_validated_by_name() {
+    for (var, value, key) in [
+        (
+            "PYLON_AUTH__JWKS_URL",
+            "ftp://identity/jwks",
+            "auth.jwks_url",
+        ),
+        (
+            "PYLON_AUTH__SIGNATURE_SKEW_SECS",
+            "0",
+            "auth.signature_skew_secs",
+        ),
+        ("PYLON_AUTH__ISSUER", "", "auth.issuer"),
+        (
+            "PYLON_IDENTITY__ACCESS_TTL_SECS",
+            "5",
+            "identity.access_ttl_secs",
+        ),
+        (
+            "PYLON_IDENTITY__ARGON2_MEMORY_KIB",
+            "1",
+            "identity.argon2_memory_kib",
+        ),
+        (
+            "PYLON_IDENTITY__LOGIN_MAX_FAILURES",
+            "0",
+            "identity.login_max_failures",
+        ),
+        (
+            "PYLON_HTTP__CLIENT_IP_HEADER",
+            "bad header",
+            "http.client_ip_header",
+        ),
+    ] {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env(var, value);
+            let e = load(jail, None).unwrap_err().to_string();
+            assert!(e.contains(key), "{var}={value:?}: {e}");
+            Ok(())
+        });
+    }
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.set_env(
+            "PYLON_AUTH__JWKS_URL",
+            "http://pylon-identity:8080/.well-known/jwks.json",
+        );
+        jail.set_env("PYLON_IDENTITY__LOG_CODES", "true");
+        let c = load(jail, None).unwrap();
+        assert!(c.identity.log_codes);
+        assert!(c.auth.jwks_url.ends_with("jwks.json"));
+        Ok(())
+    });
+}
