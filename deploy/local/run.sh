@@ -8,6 +8,14 @@ HTTP="${PYLON_HTTP__LISTEN:-0.0.0.0:8080}"
 PORT="${HTTP##*:}"
 export PYLON_GRPC__LISTEN="${PYLON_GRPC__LISTEN:-0.0.0.0:50051}"
 export PYLON_TELEMETRY__LOG_FORMAT="${PYLON_TELEMETRY__LOG_FORMAT:-pretty}"
+# Development: one-time SMS codes are written to the log instead of being sent.
+export PYLON_IDENTITY__LOG_CODES="${PYLON_IDENTITY__LOG_CODES:-true}"
+# The demo operator's administrator. A fixed password for the local demo only; set
+# PYLON_ADMIN_PASSWORD to choose another (it applies when the admin is first created).
+export PYLON_ADMIN_PASSWORD="${PYLON_ADMIN_PASSWORD:-pylon-demo-2026}"
+TENANT=demo
+ADMIN=admin@pylon.local
+PYLON_TELEMETRY__LOG_FILTER=warn "$PYLON_BIN" admin bootstrap --tenant-code "$TENANT" --email "$ADMIN" >/dev/null
 
 "$PYLON_BIN" run all &
 pid=$!
@@ -24,6 +32,8 @@ for _ in $(seq 1 120); do
   Pylon is running — 全部服务已就绪 (all services ready)
 
     REST API     http://localhost:${PORT}/api/v1/…   (e.g. /api/v1/charging/info)
+    Login        operator ${TENANT}, ${ADMIN}, password ${PYLON_ADMIN_PASSWORD}
+                 curl -s -X POST localhost:${PORT}/api/v1/auth/login -H 'content-type: application/json' -d '{"tenant":"${TENANT}","identifier":"${ADMIN}","password":"${PYLON_ADMIN_PASSWORD}"}'
     Readiness    http://localhost:${PORT}/readyz
     Metrics      http://localhost:${PORT}/metrics
     gRPC         localhost:${PYLON_GRPC__LISTEN##*:} (reflection on; try grpcurl -plaintext localhost:50051 list)
