@@ -228,33 +228,16 @@ async fn a_permanent_failure_is_dead_lettered_at_once() {
 #[tokio::test]
 async fn a_redelivered_event_processed_twice_changes_state_once() {
     let fx = Fixture::new().await;
-    let db = testkit::TestDatabase::create().await;
     let schema = bus::SchemaName::from_static("ledger");
-    {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query("CREATE SCHEMA ledger")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query("SET search_path TO ledger")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        bus::schema::with_bus_tables(None)
-            .run(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query("CREATE TABLE balance (id INT PRIMARY KEY, fen BIGINT NOT NULL)")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO balance VALUES (1, 0)")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
-    let pool = db.pool().await;
+    let (_db, pool) = crate::schema_db(schema).await;
+    sqlx::query("CREATE TABLE ledger.balance (id INT PRIMARY KEY, fen BIGINT NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO ledger.balance VALUES (1, 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
     let ev = fx.ping("top-up", 500);
     Publisher::new(fx.bus.jetstream.clone())
         .publish(&ev)

@@ -78,6 +78,27 @@ impl Fixture {
     }
 }
 
+/// A fresh database whose schema `schema` holds the bus tables (as a service's would).
+pub async fn schema_db(schema: bus::SchemaName) -> (testkit::TestDatabase, sqlx::PgPool) {
+    use sqlx::Connection;
+    let db = testkit::TestDatabase::create().await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query(schema.sql("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(schema.sql("SET search_path TO {schema}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    bus::schema::with_bus_tables(None)
+        .run(&mut conn)
+        .await
+        .unwrap();
+    let pool = db.pool().await;
+    (db, pool)
+}
+
 /// Polls `f` until it is true or `secs` pass.
 pub async fn eventually<F, Fut>(secs: u64, mut f: F) -> bool
 where

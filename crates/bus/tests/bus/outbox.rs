@@ -5,7 +5,7 @@ use std::time::Duration;
 use bus::{
     BusError, Outbox, OutboxRelay, OutboxSink, OutgoingEvent, Publisher, RelayOptions, SchemaName,
 };
-use sqlx::{Connection, PgPool};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{Fixture, eventually};
@@ -13,22 +13,7 @@ use crate::{Fixture, eventually};
 const SCHEMA: SchemaName = SchemaName::from_static("svc");
 
 async fn outbox_db() -> (testkit::TestDatabase, PgPool) {
-    let db = testkit::TestDatabase::create().await;
-    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::query("CREATE SCHEMA svc")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::query("SET search_path TO svc")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    bus::schema::with_bus_tables(None)
-        .run(&mut conn)
-        .await
-        .unwrap();
-    let pool = db.pool().await;
-    (db, pool)
+    crate::schema_db(SCHEMA).await
 }
 
 /// Commits `events` to the outbox, each in its own business transaction.
