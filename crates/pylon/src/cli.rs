@@ -55,6 +55,9 @@ enum Command {
         #[command(subcommand)]
         command: crate::admin::AdminCommand,
     },
+    /// Run simulated piles against a gateway until Ctrl-C:
+    /// `pylon sim --dny N --gn M [--ports K] --target HOST:PORT [--profile …]`.
+    Sim(crate::simulate::SimArgs),
     /// Benchmarks against the configured stack: `pylon bench auth`.
     Bench {
         #[command(subcommand)]
@@ -114,6 +117,10 @@ pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCo
         Command::Admin { command } => {
             let _telemetry = runtime::telemetry::init(&config.telemetry)?;
             crate::admin::execute(command, config).await
+        }
+        Command::Sim(args) => {
+            let _telemetry = runtime::telemetry::init(&config.telemetry)?;
+            crate::simulate::run(args).await
         }
         Command::Bench { command } => {
             let _telemetry = runtime::telemetry::init(&config.telemetry)?;

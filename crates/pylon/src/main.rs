@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod decode;
 mod services;
+mod simulate;
 
 use std::process::ExitCode;
 

@@ -6,6 +6,7 @@
 mod commands;
 mod decode;
 mod run;
+mod sim;
 mod tracing_export;
 
 use std::process::{Child, Command, Output, Stdio};
