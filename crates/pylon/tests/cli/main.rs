@@ -19,6 +19,7 @@ pub struct Env {
     pub namespace: String,
     pub http: u16,
     pub grpc: u16,
+    pub device: u16,
 }
 
 impl Env {
@@ -29,6 +30,7 @@ impl Env {
             namespace: testkit::unique(),
             http: testkit::free_port(),
             grpc: testkit::free_port(),
+            device: testkit::free_port(),
         }
     }
 
@@ -43,6 +45,9 @@ impl Env {
             .env("PYLON_CLICKHOUSE__DATABASE", &self.clickhouse_db)
             .env("PYLON_HTTP__LISTEN", format!("127.0.0.1:{}", self.http))
             .env("PYLON_GRPC__LISTEN", format!("127.0.0.1:{}", self.grpc))
+            // Every process of these tests has its own device port: two gateways on the
+            // default 7054 would make one of them fail to start.
+            .env("PYLON_GATEWAY__DEVICE_LISTEN", format!("127.0.0.1:{}", self.device))
             .env("PYLON_TELEMETRY__LOG_FILTER", "warn")
             .stdin(Stdio::null());
         c
