@@ -6,6 +6,7 @@
 mod dny;
 mod gn;
 mod policy;
+mod sim;
 
 use std::sync::Arc;
 use std::time::Duration;
