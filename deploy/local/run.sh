@@ -19,7 +19,8 @@ PYLON_TELEMETRY__LOG_FILTER=warn "$PYLON_BIN" admin bootstrap --tenant-code "$TE
 
 "$PYLON_BIN" run all &
 pid=$!
-trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid"; exit 0' INT TERM
+sim_pid=""
+trap 'kill -TERM $sim_pid "$pid" 2>/dev/null; wait "$pid"; exit 0' INT TERM
 
 for _ in $(seq 1 120); do
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -27,6 +28,11 @@ for _ in $(seq 1 120); do
         exit $?
     fi
     if curl -fsS "http://127.0.0.1:${PORT}/readyz" >/dev/null 2>&1; then
+        # The demo fleet: simulated piles on the device port, at 60x speed, swiping cards.
+        DEVICE_PORT="${PYLON_GATEWAY__DEVICE_LISTEN:-0.0.0.0:7054}"
+        PYLON_TELEMETRY__LOG_FILTER=warn "$PYLON_BIN" sim --dny "${DEMO_DNY:-5}" --gn "${DEMO_GN:-2}" \
+            --target "127.0.0.1:${DEVICE_PORT##*:}" --profile demo --speed 60 --summary-every 60 &
+        sim_pid=$!
         cat <<BANNER
 
   Pylon is running — 全部服务已就绪 (all services ready)
@@ -37,6 +43,8 @@ for _ in $(seq 1 120); do
     Readiness    http://localhost:${PORT}/readyz
     Metrics      http://localhost:${PORT}/metrics
     gRPC         localhost:${PYLON_GRPC__LISTEN##*:} (reflection on; try grpcurl -plaintext localhost:50051 list)
+    Demo fleet   ${DEMO_DNY:-5} DNY piles and ${DEMO_GN:-2} GN gateways (simulated) on device port ${DEVICE_PORT##*:};
+                 their events: pylon.device.> on NATS, frames: pylon.raw.> (pylon decode explains one)
 
   Stop with Ctrl-C.
 
@@ -46,3 +54,7 @@ BANNER
     sleep 0.5
 done
 wait "$pid"
+status=$?
+# pylon stopped on its own: take the demo fleet down with it.
+[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null
+exit $status
