@@ -47,7 +47,10 @@ impl Env {
             .env("PYLON_GRPC__LISTEN", format!("127.0.0.1:{}", self.grpc))
             // Every process of these tests has its own device port: two gateways on the
             // default 7054 would make one of them fail to start.
-            .env("PYLON_GATEWAY__DEVICE_LISTEN", format!("127.0.0.1:{}", self.device))
+            .env(
+                "PYLON_GATEWAY__DEVICE_LISTEN",
+                format!("127.0.0.1:{}", self.device),
+            )
             .env("PYLON_TELEMETRY__LOG_FILTER", "warn")
             .stdin(Stdio::null());
         c
