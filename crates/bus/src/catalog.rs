@@ -27,4 +27,10 @@ catalog! {
     DeviceAlarm => "pylon.device.alarm.v1",
     ParameterReport => "pylon.device.parameter_report.v1",
     FirmwareProgress => "pylon.device.firmware_progress.v1",
+    // Identity events (identity → PYLON_IDENTITY).
+    UserRegistered => "pylon.identity.user.registered.v1",
+    UserDisabled => "pylon.identity.user.disabled.v1",
+    OrgChanged => "pylon.identity.org.changed.v1",
+    RoleGranted => "pylon.identity.role.granted.v1",
+    OneTimeCodeRequested => "pylon.identity.otp.requested.v1",
 }

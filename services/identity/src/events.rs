@@ -2,33 +2,9 @@
 //! transaction of the change. It consumes nothing.
 
 use chrono::{DateTime, Utc};
-use proto::events::{OneTimeCodeRequested, OrgChanged, RoleGranted, UserDisabled, UserRegistered};
 use sqlx::PgConnection;
 
 use crate::error::IdentityError;
-
-/// An event identity publishes, with its `ce-type`. (A local trait: Rust's orphan rule
-/// forbids implementing `bus::Event` here for the generated `proto` types, so the
-/// outgoing event is assembled below with the same headers `OutgoingEvent::new` gives.)
-pub trait IdentityEvent: prost::Message {
-    const TYPE: &'static str;
-}
-
-impl IdentityEvent for UserRegistered {
-    const TYPE: &'static str = "pylon.identity.user.registered.v1";
-}
-impl IdentityEvent for UserDisabled {
-    const TYPE: &'static str = "pylon.identity.user.disabled.v1";
-}
-impl IdentityEvent for OrgChanged {
-    const TYPE: &'static str = "pylon.identity.org.changed.v1";
-}
-impl IdentityEvent for RoleGranted {
-    const TYPE: &'static str = "pylon.identity.role.granted.v1";
-}
-impl IdentityEvent for OneTimeCodeRequested {
-    const TYPE: &'static str = "pylon.identity.otp.requested.v1";
-}
 
 /// The tenant token of events no tenant may subscribe to (one-time codes).
 pub const NO_TENANT: &str = "_";
@@ -41,7 +17,8 @@ pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
 }
 
 /// Writes `event` to the outbox as `pylon.identity.<subject_tenant>.<aggregate>.<name>`.
-pub async fn enqueue<E: IdentityEvent>(
+/// (Event types, `ce-type` included, are named in `bus::catalog`.)
+pub async fn enqueue<E: bus::Event>(
     conn: &mut PgConnection,
     ns: &bus::Namespace,
     subject_tenant: &str,
@@ -58,18 +35,7 @@ pub async fn enqueue<E: IdentityEvent>(
         &token(aggregate)?,
         &token(name)?,
     );
-    let ev = bus::OutgoingEvent {
-        subject,
-        meta: bus::EventMeta {
-            id: uuid::Uuid::now_v7(),
-            event_type: E::TYPE.to_owned(),
-            source: "pylon/identity".to_owned(),
-            tenant: tenant.to_owned(),
-            time: now,
-            traceparent: bus::event::current_traceparent(),
-        },
-        payload: bytes::Bytes::from(event.encode_to_vec()),
-    };
+    let ev = bus::OutgoingEvent::new(subject, "pylon/identity", tenant, now, event);
     bus::Outbox::new(crate::SCHEMA).enqueue(conn, &ev).await?;
     Ok(())
 }
