@@ -277,10 +277,7 @@ fn dead_letter(
         reason,
         payload: msg.payload.to_vec(),
         headers: original,
-        dead_lettered_at: Some(prost_types::Timestamp {
-            seconds: now.timestamp(),
-            nanos: now.timestamp_subsec_nanos() as i32,
-        }),
+        dead_lettered_at: Some(crate::event::timestamp(now)),
     };
     // The id is derived from the consumer and stream sequence so that a retry of this
     // step (crash after publish, before ack) is deduplicated, not doubled.

@@ -138,6 +138,14 @@ pub(crate) fn decode_payload<E: Event>(event_type: &str, payload: &[u8]) -> Resu
     })
 }
 
+/// A UTC instant as a protobuf `Timestamp` (event payloads carry their times this way).
+pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
+    }
+}
+
 /// The W3C `traceparent` of the current tracing span, if OpenTelemetry is active.
 pub fn current_traceparent() -> Option<String> {
     use opentelemetry::trace::TraceContextExt;

@@ -141,7 +141,7 @@ fn dny(bytes: &[u8], direction: DirectionArg, emit: &mut dyn FnMut(Value)) -> bo
                     eprintln!(
                         "skipped {} bytes that are not a frame: {}",
                         g.len(),
-                        hex(&g)
+                        codec_gn::hex::encode(&g)
                     );
                 }
                 ok = false;
@@ -202,7 +202,7 @@ fn gn(bytes: &[u8], direction: DirectionArg, emit: &mut dyn FnMut(Value)) -> boo
                     eprintln!(
                         "skipped {} bytes that are not a frame: {}",
                         g.len(),
-                        hex(&g)
+                        codec_gn::hex::encode(&g)
                     );
                 }
                 ok = false;
@@ -227,8 +227,4 @@ fn gn(bytes: &[u8], direction: DirectionArg, emit: &mut dyn FnMut(Value)) -> boo
             }
         }
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }

@@ -108,10 +108,7 @@ impl ServiceContext {
             service: self.name.to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             instance: self.instance.id.to_string(),
-            started_at: Some(prost_types::Timestamp {
-                seconds: self.instance.started_at.timestamp(),
-                nanos: self.instance.started_at.timestamp_subsec_nanos() as i32,
-            }),
+            started_at: Some(bus::event::timestamp(self.instance.started_at)),
         }
     }
 

@@ -21,10 +21,7 @@ pub struct ConnInfo {
 }
 
 fn ts(t: DateTime<Utc>) -> Option<prost_types::Timestamp> {
-    Some(prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    })
+    Some(bus::event::timestamp(t))
 }
 
 pub fn device_ref(d: &DeviceKey) -> Option<pb::DeviceRef> {

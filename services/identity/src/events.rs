@@ -9,12 +9,7 @@ use crate::error::IdentityError;
 /// The tenant token of events no tenant may subscribe to (one-time codes).
 pub const NO_TENANT: &str = "_";
 
-pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    }
-}
+pub use bus::event::timestamp;
 
 /// Writes `event` to the outbox as `pylon.identity.<subject_tenant>.<aggregate>.<name>`.
 /// (Event types, `ce-type` included, are named in `bus::catalog`.)

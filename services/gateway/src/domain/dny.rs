@@ -70,13 +70,15 @@ impl DnySession {
                             iccid: self.iccid.clone(),
                             at: now,
                         }));
-                    } else if self.device != Some(raw.physical_id) {
-                        // A modem fronting several devices (a host) is legitimate; each
-                        // frame is attributed to its own id.
                     }
+                    // Later frames with another id (a host fronting sub-devices) are
+                    // legitimate: each frame is attributed to its own id.
                     out.push(Output::Raw {
                         device_id: raw.physical_id.to_string(),
-                        frame_hex: raw.to_bytes().map(|b| hex(&b)).unwrap_or_default(),
+                        frame_hex: raw
+                            .to_bytes()
+                            .map(|b| codec_gn::hex::encode(&b))
+                            .unwrap_or_default(),
                         json: codec_dny::describe(&raw, Direction::Up),
                     });
                     match Frame::<Uplink>::from_raw(&raw) {
@@ -304,8 +306,4 @@ fn alarm_kind(t: u8) -> &'static str {
         7 => "door_open",
         _ => "other",
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }

@@ -76,7 +76,10 @@ impl GnSession {
                         Ok(packet) => {
                             out.push(Output::Raw {
                                 device_id: frame.gateway_id.to_string(),
-                                frame_hex: frame.encode().map(|b| hex(&b)).unwrap_or_default(),
+                                frame_hex: frame
+                                    .encode()
+                                    .map(|b| codec_gn::hex::encode(&b))
+                                    .unwrap_or_default(),
                                 json: codec_gn::describe(&packet),
                             });
                             self.on_packet(&packet, now, &mut out);
@@ -238,8 +241,4 @@ fn key(id: GatewayId) -> DeviceKey {
         device_id: id.to_string(),
         gateway_id: None,
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
