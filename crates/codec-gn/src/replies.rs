@@ -9,6 +9,7 @@
 //! | BKV 0x1010 event | BKV 0x1010 + `0x4A, 0x0F = 01` |
 //! | 0x0015/0x0C card charging ended | 0x0015/0x0C ↓ `socket, 01` |
 //! | 0x0015/0x02 charging ended | the same 0x0C form (captured: it stops the resends) |
+//! | 0x0015/0x18 power-bracket charging ended | the same 0x0C form (by analogy with 0x02: the document omits it) |
 
 use crate::bkv::{BkvBody, BkvPacket, ChargeEndedAck, EventAck, StatusReportAck};
 use crate::codes::{RawBytes, ResultCode};
@@ -65,6 +66,7 @@ pub fn acknowledgement(report: &Packet) -> Option<Packet> {
         }
         Message::SocketUp(SocketUp::ChargeEnded(e)) => end_ack(e.report.socket),
         Message::SocketUp(SocketUp::CardChargeEnded(e)) => end_ack(e.report.socket),
+        Message::SocketUp(SocketUp::PowerBracketEnded(e)) => end_ack(e.report.socket),
         _ => return None,
     };
     Some(Packet::new(

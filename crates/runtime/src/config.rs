@@ -109,6 +109,10 @@ pub struct GatewayConfig {
     pub handshake_timeout_secs: u64,
     /// Missed heartbeat periods before an identified connection counts as dead.
     pub heartbeat_misses: u32,
+    /// Seconds without any frame before an identified device counts as gone; 0 derives it
+    /// from the protocol's heartbeat period × `heartbeat_misses`. Set it for piles whose
+    /// heartbeat interval was changed (DNY 0x83).
+    pub idle_timeout_secs: u64,
     /// Frames queued for one device before it counts as stuck and is disconnected.
     pub write_queue_frames: usize,
     /// A write that does not drain within this time disconnects the device.
@@ -118,6 +122,13 @@ pub struct GatewayConfig {
     /// How long a business decision (card authorisation, balance) may take before the
     /// pile gets the protocol's refusal.
     pub decision_timeout_ms: u64,
+    /// How long a device command waits for its answer before the one resend (and
+    /// after it before `TIMEOUT`). The protocols say 15 s.
+    pub command_timeout_ms: u64,
+    /// Publish every frame's JSON to `pylon.raw.<protocol>.<device>` (stream `PYLON_RAW`)
+    /// for debugging and third parties. Off saves a JSON encode and a second JetStream
+    /// message per frame (docs/benchmarks.md, "Device gateway").
+    pub raw_frames: bool,
 }
 
 impl Default for GatewayConfig {
@@ -128,10 +139,13 @@ impl Default for GatewayConfig {
             max_connections_per_ip: 10_000,
             handshake_timeout_secs: 30,
             heartbeat_misses: 3,
+            idle_timeout_secs: 0,
             write_queue_frames: 32,
             write_timeout_secs: 10,
             reject_unregistered: false,
             decision_timeout_ms: 3000,
+            command_timeout_ms: 15_000,
+            raw_frames: true,
         }
     }
 }
@@ -501,6 +515,9 @@ impl Config {
         if !(1..=10).contains(&g.heartbeat_misses) {
             invalid("gateway.heartbeat_misses", "must be 1..=10")?;
         }
+        if g.idle_timeout_secs > 86_400 {
+            invalid("gateway.idle_timeout_secs", "must be 0..=86400")?;
+        }
         if !(1..=4096).contains(&g.write_queue_frames) {
             invalid("gateway.write_queue_frames", "must be 1..=4096")?;
         }
@@ -509,6 +526,9 @@ impl Config {
         }
         if !(100..=60_000).contains(&g.decision_timeout_ms) {
             invalid("gateway.decision_timeout_ms", "must be 100..=60000")?;
+        }
+        if !(100..=120_000).contains(&g.command_timeout_ms) {
+            invalid("gateway.command_timeout_ms", "must be 100..=120000")?;
         }
         if !(1..=300).contains(&self.shutdown.grace_secs) {
             invalid("shutdown.grace_secs", "must be 1..=300")?;

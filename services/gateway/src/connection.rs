@@ -12,12 +12,15 @@ use proto::events::DisconnectReason;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::detect::{Detected, detect};
 use crate::domain::dny::DnySession;
 use crate::domain::gn::GnSession;
 use crate::domain::{CardQuery, DeviceKey, Fatal, Output, Protocol};
+use crate::control::{self, Job, ResultSender};
+use crate::domain::executor::{Effect, Executor};
 use crate::events::{self, ConnInfo};
 use crate::listener::Shared;
 use crate::sessions::SessionRecord;
@@ -29,6 +32,11 @@ fn heartbeat_period(p: Protocol) -> Duration {
         Protocol::Gn => Duration::from_secs(60),
     }
 }
+
+/// Commands waiting for a connection's task to take them.
+const COMMAND_QUEUE: usize = 64;
+/// How often a connection refreshes its session's `last_seen` (and ticks its session).
+const TICK: Duration = Duration::from_secs(60);
 
 enum Session {
     Dny(DnySession),
@@ -78,16 +86,46 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     let mut device: Option<DeviceKey> = None;
     let mut kicked = CancellationToken::new();
     let mut claim: Option<u64> = None;
+    let mut record: Option<SessionRecord> = None;
+    // Commands for this connection's devices: queued by `control::executing`, run by the
+    // executor once the device is known.
+    let (commands_tx, mut commands_rx) = mpsc::channel::<Job>(COMMAND_QUEUE);
+    let mut commands: Option<Executor<ResultSender>> = None;
+    let mut timeout = Duration::from_secs(cfg.handshake_timeout_secs);
+    let mut idle_at = Instant::now() + timeout;
+    let mut tick = tokio::time::interval_at(Instant::now() + TICK, TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seen_since_tick = false;
     let (reason, detail) = loop {
-        let timeout = match (&session, &device) {
-            (Some(_), Some(d)) => heartbeat_period(d.protocol) * cfg.heartbeat_misses,
-            _ => Duration::from_secs(cfg.handshake_timeout_secs),
-        };
+        let wake = commands
+            .as_ref()
+            .and_then(Executor::next_wakeup)
+            .map(Instant::from_std);
         let read = tokio::select! {
             _ = shared.shutdown.cancelled() => break (DisconnectReason::Shutdown, String::new()),
             _ = closed.cancelled() => break (DisconnectReason::WriteTimeout, "writes did not drain".into()),
             _ = kicked.cancelled() => break (DisconnectReason::Replaced, "a newer connection took over".into()),
-            r = tokio::time::timeout(timeout, rd.read(&mut buf)) => r,
+            Some(job) = commands_rx.recv() => {
+                if let Some(ex) = commands.as_mut() {
+                    let effects = ex.submit(job.plan, job.reply, std::time::Instant::now());
+                    apply(effects, &tx, &closed, &shared.replica);
+                }
+                continue;
+            }
+            _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
+                if let Some(ex) = commands.as_mut() {
+                    apply(ex.poll(std::time::Instant::now()), &tx, &closed, &shared.replica);
+                }
+                continue;
+            }
+            _ = tick.tick() => {
+                if seen_since_tick && let (Some(d), Some(record)) = (&device, &record) {
+                    shared.sessions.put(d, &SessionRecord { last_seen: Utc::now(), ..record.clone() }).await;
+                }
+                seen_since_tick = false;
+                continue;
+            }
+            r = tokio::time::timeout_at(idle_at, rd.read(&mut buf)) => r,
         };
         let n = match read {
             Err(_) => {
@@ -100,6 +138,8 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
             Ok(Ok(0)) => break (DisconnectReason::Closed, String::new()),
             Ok(Ok(n)) => n,
         };
+        idle_at = Instant::now() + timeout;
+        seen_since_tick = true;
         metrics::counter!("pylon_gateway_bytes_received_total").increment(n as u64);
         let data = &buf[..n];
         let outputs = match &mut session {
@@ -140,22 +180,28 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
                         refused = true;
                         break;
                     }
-                    let (generation, token) = shared.claim(&key);
+                    let (generation, token) = shared.claim(&key, commands_tx.clone());
                     kicked = token;
                     claim = Some(generation);
-                    shared
-                        .sessions
-                        .put(
-                            &key,
-                            &SessionRecord {
-                                replica: shared.replica.clone(),
-                                protocol: key.protocol.as_str().into(),
-                                remote_addr: conn.remote_addr.clone(),
-                                connected_since: Utc::now(),
-                                last_seen: Utc::now(),
-                            },
-                        )
-                        .await;
+                    // Ids of a new connection start elsewhere than the last one's.
+                    let seed = Utc::now().timestamp_subsec_nanos() ^ (generation as u32);
+                    commands = Some(Executor::new(
+                        control::rules(&shared.config, key.protocol),
+                        seed,
+                    ));
+                    timeout = match cfg.idle_timeout_secs {
+                        0 => heartbeat_period(key.protocol) * cfg.heartbeat_misses,
+                        secs => Duration::from_secs(secs),
+                    };
+                    idle_at = Instant::now() + timeout;
+                    let rec = record.insert(SessionRecord {
+                        replica: shared.replica.clone(),
+                        protocol: key.protocol.as_str().into(),
+                        remote_addr: conn.remote_addr.clone(),
+                        connected_since: Utc::now(),
+                        last_seen: Utc::now(),
+                    });
+                    shared.sessions.put(&key, rec).await;
                     device = Some(key);
                 }
                 Output::Answer(frame) => {
@@ -180,6 +226,12 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
                     metrics::counter!("pylon_gateway_decode_errors_total").increment(1);
                     tracing::debug!(peer = %peer, %why, "malformed input from device");
                 }
+                Output::Reply(reply) => {
+                    if let Some(ex) = commands.as_mut() {
+                        let effects = ex.on_reply(&reply, std::time::Instant::now());
+                        apply(effects, &tx, &closed, &shared.replica);
+                    }
+                }
                 Output::CardDecision(q) => {
                     let tx = tx.clone();
                     let shared = shared.clone();
@@ -194,6 +246,12 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
             );
         }
     };
+    if let Some(ex) = commands.as_mut() {
+        for (waiter, mut result) in ex.close(&format!("{reason:?} {detail}")) {
+            result.replica.clone_from(&shared.replica);
+            let _ = waiter.0.send(result);
+        }
+    }
     drop(tx);
     let _ = writer.await;
     if let Some(d) = device {
@@ -216,6 +274,30 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
         }
     }
     tracing::debug!(peer = %peer, ?reason, %detail, "device connection closed");
+}
+
+/// Carries out what the executor decided: frames to the write queue (a full queue means
+/// the device does not read: the connection ends), results to their callers.
+fn apply(
+    effects: Vec<Effect<ResultSender>>,
+    tx: &mpsc::Sender<Bytes>,
+    closed: &CancellationToken,
+    replica: &str,
+) {
+    for effect in effects {
+        match effect {
+            Effect::Send(frame) => {
+                metrics::counter!("pylon_gateway_commands_sent_total").increment(1);
+                if tx.try_send(frame).is_err() {
+                    closed.cancel();
+                }
+            }
+            Effect::Done(waiter, mut result) => {
+                result.replica = replica.to_owned();
+                let _ = waiter.0.send(result);
+            }
+        }
+    }
 }
 
 /// Asks charging whether the card may charge; the protocol's refusal when nobody
@@ -262,7 +344,7 @@ async fn decide_card(q: CardQuery, tx: mpsc::Sender<Bytes>, shared: Arc<Shared>)
             (1, 0)
         }
     };
-    if let Some(frame) = crate::domain::dny::card_answer(&q.reply, status, balance) {
+    if let Some(frame) = crate::domain::card_answer(&q.reply, status, balance) {
         let _ = tx.send(frame).await;
     }
 }

@@ -6,7 +6,7 @@ use bus::{Namespace, OutgoingEvent};
 use chrono::{DateTime, Utc};
 use proto::events as pb;
 
-use crate::domain::{DeviceEvent, DeviceKey, EndReasonCode, PortState, Protocol};
+use crate::domain::{DeviceEvent, DeviceKey, DisconnectCause, EndReasonCode, PortState, Protocol};
 
 /// `ce-source` of every gateway event.
 pub const SOURCE: &str = "pylon/gateway";
@@ -35,7 +35,8 @@ pub fn device_ref(d: &DeviceKey) -> Option<pb::DeviceRef> {
     })
 }
 
-fn state(s: PortState) -> i32 {
+/// The protobuf `PortState` of a normalized port state.
+pub fn port_state(s: PortState) -> i32 {
     (match s {
         PortState::Idle => pb::PortState::Idle,
         PortState::Charging => pb::PortState::Charging,
@@ -124,8 +125,8 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
             &pb::PortStatusChanged {
                 device: device_ref(device),
                 port: *port,
-                state: state(*s),
-                previous: previous.map_or(0, state),
+                state: port_state(*s),
+                previous: previous.map_or(0, port_state),
                 raw_status: *raw_status,
                 snapshot: *snapshot,
                 reported_at: ts(*at),
@@ -194,7 +195,11 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
             },
         ),
         DeviceEvent::CardSwiped {
-            port, card_no, at, ..
+            port,
+            card_no,
+            business_no,
+            at,
+            ..
         } => OutgoingEvent::new(
             subj,
             SOURCE,
@@ -204,7 +209,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
                 device: device_ref(device),
                 port: *port,
                 card_no: card_no.clone(),
-                business_no: 0,
+                business_no: *business_no,
                 swiped_at: ts(*at),
             },
         ),
@@ -227,6 +232,73 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
                 raw_code: *raw_code,
                 detail: detail.clone(),
                 raised_at: ts(*at),
+            },
+        ),
+        DeviceEvent::ChargingStarted {
+            port,
+            order_ref,
+            business_no,
+            at,
+            ..
+        } => OutgoingEvent::new(
+            subj,
+            SOURCE,
+            UNASSIGNED,
+            *at,
+            &pb::ChargingStarted {
+                device: device_ref(device),
+                port: *port,
+                order_ref: order_ref.clone(),
+                business_no: *business_no,
+                started_at: ts(*at),
+            },
+        ),
+        // A device behind a live connection (a GN socket): the same payload and subject
+        // as a connection that ends.
+        DeviceEvent::Disconnected {
+            reason: why,
+            detail,
+            connected_secs,
+            at,
+            ..
+        } => disconnected(
+            ns,
+            device,
+            match why {
+                DisconnectCause::IdleTimeout => pb::DisconnectReason::IdleTimeout,
+            },
+            detail,
+            *connected_secs,
+            *at,
+        ),
+        DeviceEvent::ParameterReport { parameters, at, .. } => OutgoingEvent::new(
+            subj,
+            SOURCE,
+            UNASSIGNED,
+            *at,
+            &pb::ParameterReport {
+                device: device_ref(device),
+                parameters: parameters.clone().into_iter().collect(),
+                reported_at: ts(*at),
+            },
+        ),
+        DeviceEvent::FirmwareProgress {
+            packet,
+            total,
+            result,
+            at,
+            ..
+        } => OutgoingEvent::new(
+            subj,
+            SOURCE,
+            UNASSIGNED,
+            *at,
+            &pb::FirmwareProgress {
+                device: device_ref(device),
+                packet: *packet,
+                total: *total,
+                result: *result,
+                reported_at: ts(*at),
             },
         ),
     }
@@ -255,3 +327,6 @@ pub fn disconnected(
         },
     )
 }
+
+#[cfg(test)]
+mod tests;

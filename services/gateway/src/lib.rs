@@ -1,9 +1,11 @@
 //! The gateway service: holds the device TCP connections, decodes frames, answers what the
-//! protocols require at once, publishes device events and (soon) executes device commands.
+//! protocols require at once, publishes device events and executes device commands (gRPC `DeviceControl`, forwarded
+//! between replicas over NATS).
 //!
 //! Error codes of this service are in the 17xxx range (DESIGN §6).
 
 mod api;
+mod control;
 mod connection;
 pub mod domain;
 pub mod events;
@@ -70,7 +72,10 @@ pub async fn run(ctx: ServiceContext) -> anyhow::Result<()> {
         ctx.instance.id.to_string(),
         ctx.shutdown.clone(),
     ));
+    let commands = control::executing::subscribe(shared.clone()).await?;
+    let commands = tokio::spawn(commands);
     ctx.mark_ready("listener");
     listener::accept_loop(listener, shared).await;
+    let _ = commands.await;
     Ok(())
 }

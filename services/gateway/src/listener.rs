@@ -7,11 +7,19 @@ use std::sync::{Arc, Mutex};
 use async_nats::jetstream::kv;
 use runtime::config::GatewayConfig;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
+use crate::control::Job;
 use crate::domain::DeviceKey;
 use crate::sessions::Sessions;
+
+/// A device's connection on this replica.
+struct Live {
+    generation: u64,
+    kick: CancellationToken,
+    commands: mpsc::Sender<Job>,
+}
 
 /// What every connection of this replica shares.
 pub struct Shared {
@@ -23,9 +31,9 @@ pub struct Shared {
     pub registry: Option<kv::Store>,
     pub replica: String,
     pub shutdown: CancellationToken,
-    /// Device → the token that ends its current connection here, so a second
-    /// connection for the same device replaces the first.
-    live: Mutex<HashMap<String, (u64, CancellationToken)>>,
+    /// Device → its current connection here: the token that ends it (a second
+    /// connection for the same device replaces the first) and its command queue.
+    live: Mutex<HashMap<String, Live>>,
     generation: std::sync::atomic::AtomicU64,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
 }
@@ -55,18 +63,32 @@ impl Shared {
 
     /// Registers this connection as the device's current one and ends an older one.
     /// Returns the claim's generation and the token that a newer claim cancels.
-    pub fn claim(&self, device: &DeviceKey) -> (u64, CancellationToken) {
+    pub fn claim(
+        &self,
+        device: &DeviceKey,
+        commands: mpsc::Sender<Job>,
+    ) -> (u64, CancellationToken) {
         let generation = self
             .generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let token = CancellationToken::new();
+        let kick = CancellationToken::new();
+        let this = Live {
+            generation,
+            kick: kick.clone(),
+            commands,
+        };
         if let Ok(mut live) = self.live.lock()
-            && let Some((_, old)) =
-                live.insert(device.device_id.clone(), (generation, token.clone()))
+            && let Some(old) = live.insert(device.device_id.clone(), this)
         {
-            old.cancel();
+            old.kick.cancel();
         }
-        (generation, token)
+        (generation, kick)
+    }
+
+    /// The command queue of the connection carrying `connection_id`, if it is here.
+    pub fn commands_for(&self, connection_id: &str) -> Option<mpsc::Sender<Job>> {
+        let live = self.live.lock().ok()?;
+        live.get(connection_id).map(|l| l.commands.clone())
     }
 
     /// Forgets the device's connection if it is still the claim of `generation`.
@@ -74,7 +96,7 @@ impl Shared {
         if let Ok(mut live) = self.live.lock()
             && live
                 .get(&device.device_id)
-                .is_some_and(|(g, _)| *g == generation)
+                .is_some_and(|l| l.generation == generation)
         {
             live.remove(&device.device_id);
         }
@@ -94,6 +116,9 @@ impl Shared {
     /// Raw frames are for debugging and third parties: sent without waiting for the
     /// stream's acknowledgement, so they never slow the device path.
     pub async fn publish_raw(&self, device_id: &str, frame_hex: &str, json: serde_json::Value) {
+        if !self.config.raw_frames {
+            return;
+        }
         let protocol = json
             .get("protocol")
             .and_then(|p| p.as_str())

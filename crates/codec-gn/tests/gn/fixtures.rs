@@ -290,6 +290,12 @@ fn power_bracket_start_under_0x0005_and_end_0x18() {
     );
     assert_eq!(e.amount, Fen::new(15));
     assert_eq!(e.bracket_durations[0], Seconds::new(36 * 60));
+    // Acknowledged like 0x02 (G11): `00 02 0C 01 01`, sequence 0.
+    let ack = replies::acknowledgement(&p).unwrap();
+    assert_eq!(
+        codec_gn::hex::encode(&ack.encode().unwrap()),
+        "fcff0016001500000000008600445945300500020c0101d8fcee"
+    );
 }
 
 #[test]

@@ -1,12 +1,14 @@
-//! gRPC `pylon.gateway.v1.GatewayService`.
+//! gRPC `pylon.gateway.v1.GatewayService` and `DeviceControl` (api/control.rs).
 
 use proto::common::{GetInfoRequest, ServiceInfo};
+use proto::pylon::gateway::v1::device_control_server::DeviceControlServer;
 use proto::pylon::gateway::v1::gateway_service_server::{GatewayService, GatewayServiceServer};
 use runtime::{GrpcRoutes, ServiceContext};
 use tonic::{Request, Response, Status};
 
 pub fn register(ctx: ServiceContext, routes: &mut GrpcRoutes) {
-    routes.add(GatewayServiceServer::new(Api { ctx }));
+    routes.add(GatewayServiceServer::new(Api { ctx: ctx.clone() }));
+    routes.add(DeviceControlServer::new(super::control::Api::new(ctx)));
 }
 
 struct Api {

@@ -1,12 +1,20 @@
-//! A DNY connection as a pure state machine: bytes in, answers and events out.
+//! A DNY connection as a pure state machine: bytes in, answers and events out
+//! (`answers`: what answers to commands say about the device).
+
+mod answers;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use codec_dny::{
-    Direction, Downlink, Frame, Item, MessageId, PhysicalId, ResultAnswer, StreamDecoder,
-    TimeAnswer, UnixTime, Uplink,
+    Direction, Downlink, Frame, Item, PhysicalId, ResultAnswer, StreamDecoder, TimeAnswer,
+    UnixTime, Uplink,
 };
 
+use super::command::Reply;
 use super::{
     CardQuery, CardReplyContext, DeviceEvent, DeviceKey, EndReasonCode, Fatal, Output, PortState,
     Protocol,
@@ -23,7 +31,15 @@ pub struct DnySession {
     /// The last settlement seen per (port, order number): 0x03 is resent until answered,
     /// and an answer lost on the way brings a duplicate.
     last_settlement: Option<(u8, [u8; 16])>,
+    /// Per wire port, the order number last published as started (0x82 answers).
+    started: HashMap<u8, [u8; 16]>,
+    /// When all ports were last published (a snapshot, or the first report).
+    last_snapshot: Option<DateTime<Utc>>,
 }
+
+/// How often every known port is published again with `snapshot: true`, changed or
+/// not, so a consumer that missed a change (or started late) converges.
+pub const SNAPSHOT_PERIOD: TimeDelta = TimeDelta::minutes(5);
 
 impl Default for DnySession {
     fn default() -> Self {
@@ -39,7 +55,39 @@ impl DnySession {
             iccid: None,
             ports: Vec::new(),
             last_settlement: None,
+            started: HashMap::new(),
+            last_snapshot: None,
         }
+    }
+
+    /// Periodic work, called about once a minute with the current time: every known
+    /// port again as a snapshot, at most every [`SNAPSHOT_PERIOD`].
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Output> {
+        let Some(id) = self.device else {
+            return Vec::new();
+        };
+        let due = self
+            .last_snapshot
+            .is_none_or(|last| now - last >= SNAPSHOT_PERIOD);
+        if self.ports.is_empty() || !due {
+            return Vec::new();
+        }
+        self.last_snapshot = Some(now);
+        self.ports
+            .iter()
+            .enumerate()
+            .map(|(i, &code)| {
+                Output::Event(DeviceEvent::PortStatus {
+                    device: key(id),
+                    port: u32::try_from(i).map_or(u32::MAX, |i| i + 1),
+                    state: PortState::from_dny(code),
+                    previous: None,
+                    raw_status: u32::from(code),
+                    snapshot: true,
+                    at: now,
+                })
+            })
+            .collect()
     }
 
     pub fn key(&self) -> Option<DeviceKey> {
@@ -73,15 +121,27 @@ impl DnySession {
                     }
                     // Later frames with another id (a host fronting sub-devices) are
                     // legitimate: each frame is attributed to its own id.
+                    let frame_hex = raw
+                        .to_bytes()
+                        .map(|b| codec_gn::hex::encode(&b))
+                        .unwrap_or_default();
+                    let json = codec_dny::describe(&raw, Direction::Up);
+                    let typed = Frame::<Uplink>::from_raw(&raw);
+                    if let Ok(frame) = &typed
+                        && may_answer_a_command(&frame.message)
+                    {
+                        out.push(Output::Reply(Reply::Dny {
+                            frame: frame.clone(),
+                            hex: frame_hex.clone(),
+                            json: json.clone(),
+                        }));
+                    }
                     out.push(Output::Raw {
                         device_id: raw.physical_id.to_string(),
-                        frame_hex: raw
-                            .to_bytes()
-                            .map(|b| codec_gn::hex::encode(&b))
-                            .unwrap_or_default(),
-                        json: codec_dny::describe(&raw, Direction::Up),
+                        frame_hex,
+                        json,
                     });
-                    match Frame::<Uplink>::from_raw(&raw) {
+                    match typed {
                         Ok(frame) => self.on_frame(frame, now, &mut out),
                         Err(e) => out.push(Output::Malformed(format!(
                             "command 0x{:02x}: {e}",
@@ -199,6 +259,7 @@ impl DnySession {
                     device: device.clone(),
                     port,
                     card_no: c.card_id.to_string(),
+                    business_no: 0,
                     at: now,
                 }));
                 out.push(Output::CardDecision(CardQuery {
@@ -222,8 +283,9 @@ impl DnySession {
                 at: now,
             })),
             // Answers to commands complete the command that asked (the command path);
-            // everything else is kept as the raw frame only.
-            _ => {}
+            // some also say something about the device. Everything else is kept as the
+            // raw frame only.
+            message => answers::on_answer(&mut self.started, device, &message, now, out),
         }
     }
 
@@ -250,31 +312,18 @@ impl DnySession {
             }));
         }
         self.ports = codes.to_vec();
+        // The first report published every port: the snapshot clock starts.
+        if self.last_snapshot.is_none() && !codes.is_empty() {
+            self.last_snapshot = Some(now);
+        }
     }
 }
 
-/// The answer to a card decision: account status (fact sheet 1.8.5) and balance.
-pub fn card_answer(ctx: &CardReplyContext, account_status: u8, balance_fen: u32) -> Option<Bytes> {
-    let CardReplyContext::Dny {
-        physical_id,
-        message_id,
-        card_id,
-        port_wire,
-    } = ctx;
-    Frame {
-        physical_id: PhysicalId::new(*physical_id),
-        message_id: MessageId::new(*message_id),
-        message: Downlink::CardSwipeAnswer(codec_dny::CardSwipeAnswer {
-            card_id: codec_dny::CardId::new(*card_id),
-            account_status,
-            rate_mode: 0,
-            balance_or_expiry: balance_fen,
-            port: codec_dny::Port::new(*port_wire),
-            ..Default::default()
-        }),
-    }
-    .to_bytes()
-    .ok()
+/// Answers to server commands (0x3x, 0x7x, 0x8x, 0x9x, 0xEx/0xFx) and the heartbeat that
+/// answers 0x81; device-initiated requests never complete a command.
+fn may_answer_a_command(message: &Uplink) -> bool {
+    let c = codec_dny::Message::command(message);
+    matches!(message, Uplink::Heartbeat(_)) || (c >= 0x30 && !matches!(c, 0x35 | 0x3B | 0x41..=0x44))
 }
 
 fn key(id: PhysicalId) -> DeviceKey {

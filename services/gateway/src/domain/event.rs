@@ -1,6 +1,8 @@
 //! Device events in the gateway's own terms; `crate::events` turns them into the
 //! protobuf payloads of `pylon.events.v1` (device.proto).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,6 +95,17 @@ impl EndReasonCode {
             _ => EndReasonCode::Other,
         }
     }
+
+    /// GN end reports: the reason codes are undocumented (fact sheet 4.2 #16), but the
+    /// document decodes the end status 0x98 as a no-load end (bit 3, 2.5); anything else
+    /// stays `Other` with the raw code beside it.
+    pub fn from_gn_status(status: u8) -> Self {
+        if status & 0x08 != 0 {
+            EndReasonCode::NoLoad
+        } else {
+            EndReasonCode::Other
+        }
+    }
 }
 
 /// One device event.
@@ -152,6 +165,8 @@ pub enum DeviceEvent {
         device: DeviceKey,
         port: u32,
         card_no: String,
+        /// GN: the business number the socket allocated for the order; 0 for DNY.
+        business_no: u32,
         at: DateTime<Utc>,
     },
     Alarm {
@@ -162,6 +177,52 @@ pub enum DeviceEvent {
         detail: String,
         at: DateTime<Utc>,
     },
+    /// The device confirmed a start (DNY 0x82 answer, GN 0x0015/0x07 and 0x0F answers,
+    /// BKV 0x1007 answer).
+    ChargingStarted {
+        device: DeviceKey,
+        port: u32,
+        order_ref: String,
+        business_no: u32,
+        at: DateTime<Utc>,
+    },
+    /// A device behind the connection went away while the connection stays (a GN
+    /// socket missing from its gateway's status reports). The connection's own end is
+    /// published by the connection, which knows why it closed.
+    Disconnected {
+        device: DeviceKey,
+        reason: DisconnectCause,
+        detail: String,
+        /// Since the device was last seen appearing (its `Connected`).
+        connected_secs: u64,
+        at: DateTime<Utc>,
+    },
+    /// Parameters the device reported: name (with its unit suffix, as `pylon decode`
+    /// names it) → value as text.
+    ParameterReport {
+        device: DeviceKey,
+        parameters: BTreeMap<String, String>,
+        at: DateTime<Utc>,
+    },
+    /// A firmware packet was answered.
+    FirmwareProgress {
+        device: DeviceKey,
+        /// The packet the device answered for (from 1); 0 when the answer has none.
+        packet: u32,
+        /// Packets in all; 0 here, the upgrade campaign knows it.
+        total: u32,
+        /// 0 ok, otherwise the device's code.
+        result: u32,
+        at: DateTime<Utc>,
+    },
+}
+
+/// Why a device behind a live connection counts as gone (device.proto
+/// `DisconnectReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisconnectCause {
+    /// Not seen for the protocol's allowance of report periods.
+    IdleTimeout,
 }
 
 impl DeviceEvent {
@@ -173,7 +234,11 @@ impl DeviceEvent {
             | DeviceEvent::Meter { device, .. }
             | DeviceEvent::ChargingEnded { device, .. }
             | DeviceEvent::CardSwiped { device, .. }
-            | DeviceEvent::Alarm { device, .. } => device,
+            | DeviceEvent::Alarm { device, .. }
+            | DeviceEvent::ChargingStarted { device, .. }
+            | DeviceEvent::Disconnected { device, .. }
+            | DeviceEvent::ParameterReport { device, .. }
+            | DeviceEvent::FirmwareProgress { device, .. } => device,
         }
     }
 
@@ -187,6 +252,31 @@ impl DeviceEvent {
             DeviceEvent::ChargingEnded { .. } => "charging_ended",
             DeviceEvent::CardSwiped { .. } => "card_swiped",
             DeviceEvent::Alarm { .. } => "alarm",
+            DeviceEvent::ChargingStarted { .. } => "charging_started",
+            DeviceEvent::Disconnected { .. } => "disconnected",
+            DeviceEvent::ParameterReport { .. } => "parameter_report",
+            DeviceEvent::FirmwareProgress { .. } => "firmware_progress",
         }
     }
+}
+
+/// The parameters of a codec's JSON view of an answer: every scalar field by its name
+/// (which carries its unit, `_s`, `_dw`, …, as `pylon decode` shows it) as text, except
+/// the fields named in `skip`.
+pub fn parameter_map(fields: &serde_json::Value, skip: &[&str]) -> BTreeMap<String, String> {
+    let Some(map) = fields.as_object() else {
+        return BTreeMap::new();
+    };
+    map.iter()
+        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .filter_map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                _ => return None,
+            };
+            Some((k.clone(), text))
+        })
+        .collect()
 }

@@ -1,14 +1,27 @@
 //! A GN connection as a pure state machine: the gateway identifies itself with its first
-//! frame; heartbeats and reports get the answers the protocol requires.
+//! frame; heartbeats and reports get the answers the protocol requires and become
+//! device events of the gateway or of its sockets (`ports`: status and liveness,
+//! `orders`: starts, ends and cards).
 
-use std::collections::HashMap;
+mod orders;
+mod ports;
+#[cfg(test)]
+mod tests;
 
 use bytes::BytesMut;
 use chrono::{DateTime, Utc};
-use codec_gn::bkv::{BkvBody, ChargeEnded, StatusReport};
+use codec_gn::bkv::{BkvBody, ParamsAnswer};
+use codec_gn::msg::socket_up::SocketUp;
 use codec_gn::{Decoded, GatewayId, Limits, Message, Packet, StreamDecoder};
 
-use super::{DeviceEvent, DeviceKey, EndReasonCode, Fatal, Output, PortState, Protocol};
+pub use orders::{OWN_SEQUENCE_BASE, PENDING_ORDER_TTL};
+pub use ports::{SNAPSHOT_PERIOD, SOCKET_OFFLINE_AFTER, STATUS_PERIOD};
+
+use super::command::Reply;
+use super::event::parameter_map;
+use super::{DeviceEvent, DeviceKey, Fatal, Output, Protocol};
+use orders::Orders;
+use ports::{Ports, SocketSample};
 
 /// The state of one GN connection.
 #[derive(Debug, Default)]
@@ -16,11 +29,10 @@ pub struct GnSession {
     decoder: StreamDecoder,
     buf: BytesMut,
     gateway: Option<GatewayId>,
-    /// Last status byte per (socket, port), to publish only changes.
-    ports: HashMap<(u8, u8), u8>,
-    /// End reports already published, per (socket, port): the business number. A gateway
-    /// resends an end report it thinks unanswered.
-    ended: HashMap<(u8, u8), u16>,
+    /// The sockets and ports behind the gateway.
+    ports: Ports,
+    /// Starts, ends and card orders.
+    orders: Orders,
 }
 
 impl GnSession {
@@ -29,8 +41,8 @@ impl GnSession {
             decoder: StreamDecoder::new(Limits::default()),
             buf: BytesMut::new(),
             gateway: None,
-            ports: HashMap::new(),
-            ended: HashMap::new(),
+            ports: Ports::default(),
+            orders: Orders::default(),
         }
     }
 
@@ -74,13 +86,23 @@ impl GnSession {
                     }
                     match Packet::from_frame(&frame) {
                         Ok(packet) => {
+                            let frame_hex = frame
+                                .encode()
+                                .map(|b| codec_gn::hex::encode(&b))
+                                .unwrap_or_default();
+                            let json = codec_gn::describe(&packet);
+                            // Device reports carry sequence 0; answers echo our command's.
+                            if packet.sequence != 0 {
+                                out.push(Output::Reply(Reply::Gn {
+                                    packet: packet.clone(),
+                                    hex: frame_hex.clone(),
+                                    json: json.clone(),
+                                }));
+                            }
                             out.push(Output::Raw {
                                 device_id: frame.gateway_id.to_string(),
-                                frame_hex: frame
-                                    .encode()
-                                    .map(|b| codec_gn::hex::encode(&b))
-                                    .unwrap_or_default(),
-                                json: codec_gn::describe(&packet),
+                                frame_hex,
+                                json,
                             });
                             self.on_packet(&packet, now, &mut out);
                         }
@@ -100,18 +122,30 @@ impl GnSession {
         }
     }
 
+    /// Periodic work, called about once a minute with the current time: the port
+    /// snapshot every [`SNAPSHOT_PERIOD`], sockets silent for [`SOCKET_OFFLINE_AFTER`]
+    /// taken offline, card orders older than [`PENDING_ORDER_TTL`] forgotten.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.orders.tick(now);
+        if let Some(gw) = self.gateway {
+            self.ports.tick(gw, now, &mut out);
+        }
+        out
+    }
+
     fn on_packet(&mut self, packet: &Packet, now: DateTime<Utc>, out: &mut Vec<Output>) {
-        let device = key(packet.gateway_id);
+        let gw = packet.gateway_id;
         if let Message::Heartbeat(h) = &packet.message {
             let reply = codec_gn::replies::heartbeat_reply(
-                packet.gateway_id,
+                gw,
                 codec_gn::units::UnixTime::new(now.timestamp()),
             );
             if let Ok(bytes) = reply.encode() {
                 out.push(Output::Answer(bytes));
             }
             out.push(Output::Event(DeviceEvent::Heartbeat {
-                device,
+                device: key(gw),
                 signal: u32::from(h.signal),
                 iccid: Some(h.iccid.text()),
                 firmware: h.firmware.text(),
@@ -122,112 +156,51 @@ impl GnSession {
             }));
             return;
         }
+        // Acknowledgements first, duplicates included: the gateway resends until one comes.
         if let Some(ack) = codec_gn::replies::acknowledgement(packet)
             && let Ok(bytes) = ack.encode()
         {
             out.push(Output::Answer(bytes));
         }
-        if let Message::Bkv(b) = &packet.message {
-            match &b.body {
-                BkvBody::StatusReport(r) => self.status(packet.gateway_id, r, now, out),
-                BkvBody::ChargeEnded(e) => self.ended(packet.gateway_id, e, now, out),
+        match &packet.message {
+            Message::Bkv(b) => match &b.body {
+                BkvBody::StatusReport(r) => {
+                    for s in r.sockets.iter().filter_map(SocketSample::from_cluster) {
+                        self.ports.report(gw, &s, now, out);
+                    }
+                }
+                BkvBody::ChargeEnded(e) => self.orders.bkv_ended(gw, e, now, out),
+                BkvBody::StartStopAnswer(a) => self.orders.bkv_start_answer(gw, a, now, out),
+                BkvBody::ParamsAnswer(p) => parameters(gw, p, now, out),
                 _ => {}
+            },
+            Message::SocketUp(SocketUp::StatusAnswer(a) | SocketUp::StatusAnswerAs1D(a)) => {
+                self.ports
+                    .report(gw, &SocketSample::from_answer(a), now, out);
             }
+            Message::SocketUp(m) => self.orders.socket_up(gw, packet.sequence, m, now, out),
+            _ => {}
         }
-    }
-
-    /// A status cluster: per socket a heartbeat (socket liveness), per port a status
-    /// change and, while charging, a meter sample.
-    fn status(
-        &mut self,
-        gw: GatewayId,
-        r: &StatusReport,
-        now: DateTime<Utc>,
-        out: &mut Vec<Output>,
-    ) {
-        for socket in &r.sockets {
-            let Some(no) = socket.socket else { continue };
-            let device = socket_key(gw, no.0);
-            out.push(Output::Event(DeviceEvent::Heartbeat {
-                device: device.clone(),
-                signal: socket.rssi.map_or(0, u32::from),
-                iccid: None,
-                firmware: socket.firmware.map(|f| f.to_string()).unwrap_or_default(),
-                voltage_dv: 0,
-                temperature_c: socket.temperature.map(|t| i32::from(t.get())),
-                port_count: socket.ports.len() as u32,
-                at: now,
-            }));
-            for port in &socket.ports {
-                let (Some(p), Some(status)) = (port.port, port.status) else {
-                    continue;
-                };
-                let business = port.business_no.map_or(0, |b| b.0);
-                let state = PortState::from_gn(status.0, business);
-                let before = self.ports.insert((no.0, p.0), status.0);
-                if before != Some(status.0) {
-                    out.push(Output::Event(DeviceEvent::PortStatus {
-                        device: device.clone(),
-                        port: u32::from(p.0) + 1,
-                        state,
-                        previous: before.map(|b| PortState::from_gn(b, 0)),
-                        raw_status: u32::from(status.0),
-                        snapshot: false,
-                        at: now,
-                    }));
-                }
-                if state == PortState::Charging {
-                    out.push(Output::Event(DeviceEvent::Meter {
-                        device: device.clone(),
-                        port: u32::from(p.0) + 1,
-                        order_ref: business.to_string(),
-                        power_dw: port.power.map_or(0, |v| v.get()),
-                        voltage_dv: port.voltage.map_or(0, |v| v.get()),
-                        current_ma: port.current.map_or(0, |v| v.get()),
-                        energy_wh: port
-                            .energy
-                            .map_or(0, |v| u64::try_from(v.get()).unwrap_or(0)),
-                        elapsed_secs: port.charge_duration.map_or(0, |v| u64::from(v.get())),
-                        at: now,
-                    }));
-                }
-            }
-        }
-    }
-
-    /// BKV 0x1004: a charge ended (fee mode). Published once per business number.
-    fn ended(&mut self, gw: GatewayId, e: &ChargeEnded, now: DateTime<Utc>, out: &mut Vec<Output>) {
-        let (Some(socket), Some(port)) = (e.socket, e.port) else {
-            return;
-        };
-        let business = e.business_no.map_or(0, |b| b.0);
-        if self.ended.insert((socket.0, port.0), business) == Some(business) {
-            return;
-        }
-        let fees = e.electricity_fee.map_or(0, |f| f.get()) + e.service_fee.map_or(0, |f| f.get());
-        out.push(Output::Event(DeviceEvent::ChargingEnded {
-            device: socket_key(gw, socket.0),
-            port: u32::from(port.0) + 1,
-            order_ref: business.to_string(),
-            business_no: u32::from(business),
-            // The fee-mode end reason codes are undocumented (fact sheet 4.2 #16): kept raw.
-            reason: EndReasonCode::Other,
-            raw_reason: e.end_reason.map_or(0, u32::from),
-            energy_wh: e.energy.map_or(0, |v| u64::try_from(v.get()).unwrap_or(0)),
-            duration_secs: e.charge_duration.map_or(0, |v| u64::from(v.get())),
-            amount_fen: fees,
-            settle_power_dw: e.power.map_or(0, |v| v.get()),
-            card_no: String::new(),
-            at: e
-                .end_time
-                .and_then(|t| DateTime::from_timestamp(t.get(), 0))
-                .unwrap_or(now),
-        }));
     }
 }
 
+/// BKV 0x1012 ↑: a socket's parameters, when the socket says they are valid.
+fn parameters(gw: GatewayId, p: &ParamsAnswer, now: DateTime<Utc>, out: &mut Vec<Output>) {
+    let (Some(socket), true) = (p.socket, p.ack.is_none_or(|a| a.is_ok())) else {
+        return;
+    };
+    let Ok(fields) = serde_json::to_value(p) else {
+        return;
+    };
+    out.push(Output::Event(DeviceEvent::ParameterReport {
+        device: socket_key(gw, socket.0),
+        parameters: parameter_map(&fields, &["socket", "ack"]),
+        at: now,
+    }));
+}
+
 /// A socket behind a gateway: `<gateway>-<socket>` (docs/protocols.md).
-fn socket_key(gw: GatewayId, socket: u8) -> DeviceKey {
+pub(crate) fn socket_key(gw: GatewayId, socket: u8) -> DeviceKey {
     DeviceKey {
         protocol: Protocol::Gn,
         device_id: format!("{gw}-{socket}"),

@@ -2,12 +2,16 @@
 //! as a device event, and what the protocol requires us to answer at once. No sockets,
 //! clocks or NATS here: callers pass `now` and carry out the returned [`Output`]s.
 
+pub mod card;
+pub mod command;
 pub mod detect;
 pub mod dny;
 pub mod event;
+pub mod executor;
 pub mod gn;
 
-pub use event::{DeviceEvent, DeviceKey, EndReasonCode, PortState, Protocol};
+pub use card::card_answer;
+pub use event::{DeviceEvent, DeviceKey, DisconnectCause, EndReasonCode, PortState, Protocol};
 
 /// What handling some bytes produced, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +32,8 @@ pub enum Output {
     Malformed(String),
     /// A card was presented: the pile waits for a business decision.
     CardDecision(CardQuery),
+    /// A frame that may answer a command in flight (the executor decides).
+    Reply(command::Reply),
 }
 
 /// A pending business decision the connection must ask charging for.
@@ -49,6 +55,18 @@ pub enum CardReplyContext {
         message_id: u16,
         card_id: [u8; 4],
         port_wire: u8,
+    },
+    /// GN 0x0015/0x0B swipe (answered with a 0x0B card order) or 0x1A balance query
+    /// (answered with a 0x1A balance).
+    Gn {
+        gateway_id: [u8; 7],
+        /// The fresh sequence the answer carries (fact sheet 2.2); a 0x0F echoes it.
+        sequence: u32,
+        socket: u8,
+        port_wire: u8,
+        card_no: [u8; 6],
+        /// The swipe's business number, echoed by the order; `None` for a balance query.
+        business_no: Option<u16>,
     },
 }
 

@@ -3,10 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod control;
 mod dny;
 mod gn;
+mod liveness;
+mod gn_card;
 mod policy;
 mod sim;
+mod started;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +24,9 @@ use tokio_util::sync::CancellationToken;
 /// A running gateway and a tap on its device events.
 pub struct Harness {
     pub device_addr: std::net::SocketAddr,
+    pub grpc_addr: std::net::SocketAddr,
+    /// The NATS namespace token, for a second replica in the same namespace.
+    pub token: String,
     pub ns: bus::Namespace,
     pub nats: async_nats::Client,
     events: async_nats::Subscriber,
@@ -47,25 +54,16 @@ impl Harness {
         tweak(&mut config);
         let nats = async_nats::connect(testkit::nats_url()).await.unwrap();
         let events = nats.subscribe(ns.subject(&["device", ">"])).await.unwrap();
-        let stop = CancellationToken::new();
-        let s = stop.clone();
-        let task = tokio::spawn(async move {
-            runtime::app::run(config, vec![Arc::new(gateway::Gateway)], s, |_| {}).await
-        });
-        let device_addr = format!("127.0.0.1:{device_port}").parse().unwrap();
-        for _ in 0..100 {
-            if TcpStream::connect(device_addr).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let replica = Replica::launch(config).await;
         Self {
-            device_addr,
+            device_addr: replica.device_addr,
+            grpc_addr: replica.grpc_addr,
+            token: test_bus.token().to_owned(),
             ns,
             nats,
             events,
-            stop,
-            task: Some(task),
+            stop: replica.stop,
+            task: replica.task,
             _bus: test_bus,
         }
     }
@@ -112,6 +110,73 @@ impl Harness {
             t.await.unwrap().unwrap();
         }
     }
+}
+
+/// One gateway process's worth: the app running the gateway service.
+pub struct Replica {
+    pub device_addr: std::net::SocketAddr,
+    pub grpc_addr: std::net::SocketAddr,
+    stop: CancellationToken,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Replica {
+    /// Starts the gateway with `config` and waits until its device port accepts.
+    pub async fn launch(config: runtime::Config) -> Self {
+        let device_addr = config.gateway.device_listen;
+        let stop = CancellationToken::new();
+        let s = stop.clone();
+        let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            runtime::app::run(config, vec![Arc::new(gateway::Gateway)], s, |b| {
+                let _ = bound_tx.send(b);
+            })
+            .await
+        });
+        let bound = bound_rx.await.expect("the gateway app did not start");
+        for _ in 0..100 {
+            if TcpStream::connect(device_addr).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self {
+            device_addr,
+            grpc_addr: bound.grpc,
+            stop,
+            task: Some(task),
+        }
+    }
+
+    /// A second replica in the harness's namespace, with its own ports.
+    pub async fn beside(h: &Harness, tweak: impl FnOnce(&mut runtime::Config)) -> Self {
+        let mut config = runtime::Config::default();
+        config.nats.url = testkit::nats_url();
+        config.nats.namespace = h.token.clone();
+        config.http.listen = "127.0.0.1:0".parse().unwrap();
+        config.grpc.listen = "127.0.0.1:0".parse().unwrap();
+        config.gateway.device_listen = format!("127.0.0.1:{}", testkit::free_port()).parse().unwrap();
+        tweak(&mut config);
+        Self::launch(config).await
+    }
+
+    pub async fn stop(mut self) {
+        self.stop.cancel();
+        if let Some(t) = self.task.take() {
+            t.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// A DeviceControl client for a replica's gRPC port.
+pub async fn control(
+    grpc: std::net::SocketAddr,
+) -> proto::pylon::gateway::v1::device_control_client::DeviceControlClient<tonic::transport::Channel> {
+    proto::pylon::gateway::v1::device_control_client::DeviceControlClient::connect(format!(
+        "http://{grpc}"
+    ))
+    .await
+    .unwrap()
 }
 
 /// Reads whatever arrives within `ms` (answers are small and come at once).

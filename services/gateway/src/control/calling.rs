@@ -1,0 +1,75 @@
+//! The calling side: any replica validates a command, finds the replica holding the
+//! device's connection in `device_sessions` and asks it over NATS.
+
+use std::time::Duration;
+
+use async_nats::RequestErrorKind;
+use prost::Message as _;
+use proto::pylon::gateway::v1::forwarded_reply::Reply;
+use proto::pylon::gateway::v1::{CommandOutcome, CommandResult, ForwardedCommand, ForwardedReply};
+use runtime::config::GatewayConfig;
+
+use super::{rules, subject};
+use crate::domain::Protocol;
+use crate::domain::command::{Invalid, outcome, plan};
+use crate::sessions::Sessions;
+
+/// Runs a command wherever its device is connected. `Err` when the request cannot
+/// become a frame (nothing was sent).
+pub async fn call(
+    bus: &bus::Bus,
+    sessions: &Sessions,
+    config: &GatewayConfig,
+    command: ForwardedCommand,
+) -> Result<CommandResult, Invalid> {
+    // Validate here, so a bad request fails fast and identically on every replica.
+    let plan = plan(&command)?;
+    let connection = plan.target.connection_id();
+    let Some(session) = sessions.get(&connection).await else {
+        return Ok(outcome(
+            CommandOutcome::DeviceOffline,
+            format!("设备不在线 / {connection} is not connected"),
+        ));
+    };
+    let protocol = if plan.target.is_dny() {
+        Protocol::Dny
+    } else {
+        Protocol::Gn
+    };
+    // The executing replica always answers within its budget; the margin covers NATS.
+    let wait = rules(config, protocol).budget() + Duration::from_secs(3);
+    let request = async_nats::Request::new()
+        .payload(command.encode_to_vec().into())
+        .timeout(Some(wait));
+    let subject = subject(&bus.namespace, &session.replica);
+    match bus.client.send_request(subject, request).await {
+        Ok(msg) => match ForwardedReply::decode(msg.payload.as_ref()) {
+            Ok(ForwardedReply {
+                reply: Some(Reply::Result(r)),
+            }) => Ok(r),
+            Ok(ForwardedReply {
+                reply: Some(Reply::InvalidArgument(why)),
+            }) => Err(Invalid(why)),
+            Ok(ForwardedReply { reply: None }) | Err(_) => Ok(outcome(
+                CommandOutcome::Unspecified,
+                format!("replica {} sent an unreadable answer", session.replica),
+            )),
+        },
+        // The session names a replica that is gone (crashed before cleaning up).
+        Err(e) if e.kind() == RequestErrorKind::NoResponders => Ok(outcome(
+            CommandOutcome::DeviceOffline,
+            format!(
+                "设备不在线 / replica {} holding {connection} does not answer",
+                session.replica
+            ),
+        )),
+        Err(e) if e.kind() == RequestErrorKind::TimedOut => Ok(outcome(
+            CommandOutcome::Timeout,
+            format!("replica {} did not answer in {wait:?}", session.replica),
+        )),
+        Err(e) => Ok(outcome(
+            CommandOutcome::Busy,
+            format!("命令未送达 / could not reach replica {}: {e}", session.replica),
+        )),
+    }
+}

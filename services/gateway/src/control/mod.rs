@@ -1,0 +1,48 @@
+//! Device commands at run time: the gRPC side finds the replica holding the device's
+//! connection (`calling`), that replica's subscriber hands the command to the connection
+//! (`executing`), and the connection's [`Executor`](crate::domain::executor::Executor)
+//! applies the protocol's rules.
+
+pub mod calling;
+pub mod executing;
+
+use std::time::Duration;
+
+use proto::pylon::gateway::v1::CommandResult;
+use runtime::config::GatewayConfig;
+use tokio::sync::oneshot;
+
+use crate::domain::Protocol;
+use crate::domain::command::Plan;
+use crate::domain::executor::{Rules, Waiter};
+
+/// A command on its way to a connection's executor.
+#[derive(Debug)]
+pub struct Job {
+    pub plan: Plan,
+    pub reply: ResultSender,
+}
+
+/// Where a command's result goes; closed when the caller gave up.
+#[derive(Debug)]
+pub struct ResultSender(pub oneshot::Sender<CommandResult>);
+
+impl Waiter for ResultSender {
+    fn abandoned(&self) -> bool {
+        self.0.is_closed()
+    }
+}
+
+/// The protocol's timing rules with the configured answer timeout.
+pub fn rules(config: &GatewayConfig, protocol: Protocol) -> Rules {
+    let timeout = Duration::from_millis(config.command_timeout_ms);
+    match protocol {
+        Protocol::Dny => Rules::dny(timeout),
+        Protocol::Gn => Rules::gn(timeout),
+    }
+}
+
+/// The core NATS subject on which a replica takes commands for its connections.
+pub fn subject(ns: &bus::Namespace, replica: &str) -> String {
+    ns.subject(&["gateway", "cmd", replica])
+}
