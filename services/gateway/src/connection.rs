@@ -15,12 +15,12 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::control::{self, Job, ResultSender};
 use crate::domain::detect::{Detected, detect};
 use crate::domain::dny::DnySession;
+use crate::domain::executor::{Effect, Executor};
 use crate::domain::gn::GnSession;
 use crate::domain::{CardQuery, DeviceKey, Fatal, Output, Protocol};
-use crate::control::{self, Job, ResultSender};
-use crate::domain::executor::{Effect, Executor};
 use crate::events::{self, ConnInfo};
 use crate::listener::Shared;
 use crate::sessions::SessionRecord;

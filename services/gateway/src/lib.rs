@@ -5,8 +5,8 @@
 //! Error codes of this service are in the 17xxx range (DESIGN §6).
 
 mod api;
-mod control;
 mod connection;
+mod control;
 pub mod domain;
 pub mod events;
 mod listener;

@@ -102,7 +102,10 @@ impl DeviceControl for Api {
         self.call(Forwarded::Voice(r.into_inner())).await
     }
 
-    async fn send_raw(&self, r: Request<SendRawRequest>) -> Result<Response<CommandResult>, Status> {
+    async fn send_raw(
+        &self,
+        r: Request<SendRawRequest>,
+    ) -> Result<Response<CommandResult>, Status> {
         self.call(Forwarded::Raw(r.into_inner())).await
     }
 }

@@ -69,7 +69,10 @@ pub async fn call(
         )),
         Err(e) => Ok(outcome(
             CommandOutcome::Busy,
-            format!("命令未送达 / could not reach replica {}: {e}", session.replica),
+            format!(
+                "命令未送达 / could not reach replica {}: {e}",
+                session.replica
+            ),
         )),
     }
 }

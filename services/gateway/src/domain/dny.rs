@@ -323,7 +323,8 @@ impl DnySession {
 /// answers 0x81; device-initiated requests never complete a command.
 fn may_answer_a_command(message: &Uplink) -> bool {
     let c = codec_dny::Message::command(message);
-    matches!(message, Uplink::Heartbeat(_)) || (c >= 0x30 && !matches!(c, 0x35 | 0x3B | 0x41..=0x44))
+    matches!(message, Uplink::Heartbeat(_))
+        || (c >= 0x30 && !matches!(c, 0x35 | 0x3B | 0x41..=0x44))
 }
 
 fn key(id: PhysicalId) -> DeviceKey {

@@ -203,8 +203,9 @@ impl<W: Waiter> Executor<W> {
             }
             Self::start_next(lane, rules, next, now, &mut effects);
         }
-        self.lanes
-            .retain(|_, l| l.flying.is_some() || !l.queue.is_empty() || Self::gap_pending(l, rules, now));
+        self.lanes.retain(|_, l| {
+            l.flying.is_some() || !l.queue.is_empty() || Self::gap_pending(l, rules, now)
+        });
         effects
     }
 
@@ -217,10 +218,7 @@ impl<W: Waiter> Executor<W> {
         effects: &mut Vec<Effect<W>>,
     ) {
         while lane.flying.is_none() {
-            if lane
-                .last_sent
-                .is_some_and(|t| now < t + rules.min_gap)
-            {
+            if lane.last_sent.is_some_and(|t| now < t + rules.min_gap) {
                 return;
             }
             let Some(q) = lane.queue.pop_front() else {
@@ -286,7 +284,10 @@ impl<W: Waiter> Executor<W> {
                 out.push((f.waiter, r));
             }
             for q in lane.queue {
-                out.push((q.waiter, outcome(CommandOutcome::DeviceOffline, detail.clone())));
+                out.push((
+                    q.waiter,
+                    outcome(CommandOutcome::DeviceOffline, detail.clone()),
+                ));
             }
         }
         out
@@ -352,7 +353,12 @@ mod tests {
         effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Send(b) => Some(Frame::<codec_dny::Downlink>::decode(b).unwrap().message_id.get()),
+                Effect::Send(b) => Some(
+                    Frame::<codec_dny::Downlink>::decode(b)
+                        .unwrap()
+                        .message_id
+                        .get(),
+                ),
                 Effect::Done(..) => None,
             })
             .collect()
@@ -411,7 +417,10 @@ mod tests {
     fn one_in_flight_per_device_and_half_a_second_between_commands() {
         let t0 = Instant::now();
         let mut ex = Executor::new(rules(), 1);
-        assert_eq!(sent(&ex.submit(reboot(), W(1, Default::default()), t0)), [1]);
+        assert_eq!(
+            sent(&ex.submit(reboot(), W(1, Default::default()), t0)),
+            [1]
+        );
         assert!(sent(&ex.submit(reboot(), W(2, Default::default()), t0)).is_empty());
         // Answered at once: the second still waits for the spacing.
         let e = ex.on_reply(&answer(1), t0 + Duration::from_millis(100));
@@ -433,7 +442,11 @@ mod tests {
         gone.set(true);
         ex.poll(t0 + Duration::from_secs(15));
         let e = ex.poll(t0 + Duration::from_secs(30));
-        assert_eq!(sent(&e), [2], "the next command starts when the first times out");
+        assert_eq!(
+            sent(&e),
+            [2],
+            "the next command starts when the first times out"
+        );
         assert_eq!(done(e), [(1, CommandOutcome::Timeout as i32, 2)]);
         let e = ex.poll(t0 + Duration::from_millis(30_500));
         assert!(sent(&e).is_empty());
@@ -447,12 +460,22 @@ mod tests {
     #[test]
     fn a_full_queue_answers_busy_and_closing_answers_offline() {
         let t0 = Instant::now();
-        let mut ex = Executor::new(Rules { max_queued: 1, ..rules() }, 1);
+        let mut ex = Executor::new(
+            Rules {
+                max_queued: 1,
+                ..rules()
+            },
+            1,
+        );
         ex.submit(reboot(), W(1, Default::default()), t0);
         ex.submit(reboot(), W(2, Default::default()), t0);
         let d = done(ex.submit(reboot(), W(3, Default::default()), t0));
         assert_eq!(d, [(3, CommandOutcome::Busy as i32, 0)]);
-        let mut closed: Vec<_> = ex.close("gone").into_iter().map(|(w, r)| (w.0, r.outcome)).collect();
+        let mut closed: Vec<_> = ex
+            .close("gone")
+            .into_iter()
+            .map(|(w, r)| (w.0, r.outcome))
+            .collect();
         closed.sort_unstable();
         let offline = CommandOutcome::DeviceOffline as i32;
         assert_eq!(closed, [(1, offline), (2, offline)]);

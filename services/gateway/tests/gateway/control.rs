@@ -54,7 +54,11 @@ async fn a_dny_start_meters_and_stop_settles_with_the_simulators_numbers() {
     assert_eq!(started.order_ref, ORDER);
     assert_eq!(started.attempts, 1);
     assert!(!started.replica.is_empty());
-    assert!(started.answer_json.contains("start"), "{}", started.answer_json);
+    assert!(
+        started.answer_json.contains("start"),
+        "{}",
+        started.answer_json
+    );
     let ev = sim
         .wait_for(Duration::from_secs(5), |e| {
             matches!(e, SimEvent::ChargingStarted { .. })
@@ -89,7 +93,9 @@ async fn a_dny_start_meters_and_stop_settles_with_the_simulators_numbers() {
         .into_inner();
     assert_eq!(outcome(&stopped), CommandOutcome::Ok, "{stopped:?}");
     let settled = sim
-        .wait_for(Duration::from_secs(10), |e| matches!(e, SimEvent::Settled { .. }))
+        .wait_for(Duration::from_secs(10), |e| {
+            matches!(e, SimEvent::Settled { .. })
+        })
         .await
         .expect("the pile settled");
     let SimEvent::Settled {
@@ -169,7 +175,10 @@ async fn bad_requests_fail_naming_the_field_and_unknown_devices_are_offline() {
     };
 
     for (req, field) in [
-        (start("nope", ORDER, Some(Limit::UntilFull(true))), "device_id"),
+        (
+            start("nope", ORDER, Some(Limit::UntilFull(true))),
+            "device_id",
+        ),
         (start(&id, "12", Some(Limit::UntilFull(true))), "order_ref"),
         (start(&id, ORDER, None), "limit"),
         (start(&id, ORDER, Some(Limit::EnergyWh(1))), "energy_wh"),

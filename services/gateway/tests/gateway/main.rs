@@ -6,8 +6,8 @@
 mod control;
 mod dny;
 mod gn;
-mod liveness;
 mod gn_card;
+mod liveness;
 mod policy;
 mod sim;
 mod started;
@@ -155,7 +155,9 @@ impl Replica {
         config.nats.namespace = h.token.clone();
         config.http.listen = "127.0.0.1:0".parse().unwrap();
         config.grpc.listen = "127.0.0.1:0".parse().unwrap();
-        config.gateway.device_listen = format!("127.0.0.1:{}", testkit::free_port()).parse().unwrap();
+        config.gateway.device_listen = format!("127.0.0.1:{}", testkit::free_port())
+            .parse()
+            .unwrap();
         tweak(&mut config);
         Self::launch(config).await
     }
@@ -171,7 +173,8 @@ impl Replica {
 /// A DeviceControl client for a replica's gRPC port.
 pub async fn control(
     grpc: std::net::SocketAddr,
-) -> proto::pylon::gateway::v1::device_control_client::DeviceControlClient<tonic::transport::Channel> {
+) -> proto::pylon::gateway::v1::device_control_client::DeviceControlClient<tonic::transport::Channel>
+{
     proto::pylon::gateway::v1::device_control_client::DeviceControlClient::connect(format!(
         "http://{grpc}"
     ))

@@ -91,7 +91,11 @@ pub(super) fn plan(id: PhysicalId, request: &Request) -> Result<Plan, Invalid> {
         // 0x81 has no answer of its own: the pile reports register and heartbeats.
         Request::Query(_) => Plan {
             expect: Expect::NextHeartbeat,
-            ..plan(Kind::Query, Downlink::QueryNetworkStatus(NoData::default()), None)
+            ..plan(
+                Kind::Query,
+                Downlink::QueryNetworkStatus(NoData::default()),
+                None,
+            )
         },
         Request::GetParameters(r) => {
             let message = match r.group.as_str() {
@@ -112,7 +116,11 @@ pub(super) fn plan(id: PhysicalId, request: &Request) -> Result<Plan, Invalid> {
         // 0xE4: the pile downloads its firmware itself; the answer is not documented.
         Request::Upgrade(_) => Plan {
             expect: Expect::Nothing,
-            ..plan(Kind::Upgrade, Downlink::TriggerSelfUpgrade(NoData::default()), None)
+            ..plan(
+                Kind::Upgrade,
+                Downlink::TriggerSelfUpgrade(NoData::default()),
+                None,
+            )
         },
         Request::Nodes(_) => {
             return Err(Invalid::field(
@@ -212,7 +220,9 @@ fn set_parameters(
             }
             Ok(Downlink::SetRunParams2(RunParams2 {
                 max_charge_time_s: need(value(values, KEYS[0])?, KEYS[0])?,
-                overload_power: DeciWatts::new(need(value::<u16>(values, KEYS[1])?, KEYS[1])?.into()),
+                overload_power: DeciWatts::new(
+                    need(value::<u16>(values, KEYS[1])?, KEYS[1])?.into(),
+                ),
                 over_voltage: over.map(DeciVolts::new),
                 under_voltage: under.map(DeciVolts::new),
                 extra: Bytes::new(),
@@ -226,7 +236,11 @@ fn set_parameters(
     }
 }
 
-pub(super) fn encode(id: PhysicalId, correlation: u32, message: &Downlink) -> Result<Bytes, Invalid> {
+pub(super) fn encode(
+    id: PhysicalId,
+    correlation: u32,
+    message: &Downlink,
+) -> Result<Bytes, Invalid> {
     Frame {
         physical_id: id,
         message_id: message_id(correlation),
@@ -398,7 +412,12 @@ mod tests {
             panic!("not 0x82")
         };
         assert_eq!(
-            (s.rate_mode, s.port.get(), s.charge_command, s.duration_or_energy),
+            (
+                s.rate_mode,
+                s.port.get(),
+                s.charge_command,
+                s.duration_or_energy
+            ),
             (0, 1, CHARGE_START, 3600)
         );
         assert_eq!(s.order_no.to_string(), ORDER);
@@ -418,8 +437,18 @@ mod tests {
     fn limits_dny_cannot_express_are_refused_by_name() {
         let e = start(Limit::Amount(Default::default())).unwrap_err();
         assert!(e.0.starts_with("limit"), "{e}");
-        assert!(start(Limit::DurationSecs(70_000)).unwrap_err().0.starts_with("duration_secs"));
-        assert!(start(Limit::EnergyWh(5)).unwrap_err().0.starts_with("energy_wh"));
+        assert!(
+            start(Limit::DurationSecs(70_000))
+                .unwrap_err()
+                .0
+                .starts_with("duration_secs")
+        );
+        assert!(
+            start(Limit::EnergyWh(5))
+                .unwrap_err()
+                .0
+                .starts_with("energy_wh")
+        );
     }
 
     #[test]
@@ -482,6 +511,9 @@ mod tests {
         let Outgoing::Dny(Downlink::SetRunParams2(p)) = plan.outgoing else {
             panic!()
         };
-        assert_eq!((p.max_charge_time_s, p.overload_power.get()), (36000, 20000));
+        assert_eq!(
+            (p.max_charge_time_s, p.overload_power.get()),
+            (36000, 20000)
+        );
     }
 }

@@ -4,9 +4,9 @@
 use std::net::Ipv4Addr;
 
 use bytes::Bytes;
+use codec_gn::Direction;
 use codec_gn::bkv::{BkvBody, BkvPacket, FeeBracket, QueryParams, SetParams};
 use codec_gn::codes::{ControlMode, RawBytes, ResultCode, Switch, TimeOfDay};
-use codec_gn::Direction;
 use codec_gn::msg::gateway::{Ota, OtaFileName};
 use codec_gn::msg::node_list::{Node, NodeChange, NodeListDown, NodeListUp, Refresh};
 use codec_gn::msg::socket_common::PowerBracket;
@@ -58,7 +58,9 @@ pub(super) fn plan(target: Target, request: &Request) -> Result<Plan, Invalid> {
         Request::Start(r) => {
             let (socket, wire_port) = (socket()?, PortNo(port(r.port, PORTS)?));
             let message = match &r.limit {
-                Some(Limit::DurationSecs(s)) => control(socket, wire_port, ControlMode::BY_TIME, minutes(*s)?, 0),
+                Some(Limit::DurationSecs(s)) => {
+                    control(socket, wire_port, ControlMode::BY_TIME, minutes(*s)?, 0)
+                }
                 Some(Limit::EnergyWh(wh)) => {
                     let wh = u16::try_from(*wh)
                         .ok()
@@ -96,7 +98,10 @@ pub(super) fn plan(target: Target, request: &Request) -> Result<Plan, Invalid> {
                 }
                 Some(Limit::Amount(a)) => {
                     if a.brackets.is_empty() {
-                        return Err(Invalid::field("amount.brackets", "at least one fee bracket"));
+                        return Err(Invalid::field(
+                            "amount.brackets",
+                            "at least one fee bracket",
+                        ));
                     }
                     let brackets = a
                         .brackets
@@ -109,12 +114,18 @@ pub(super) fn plan(target: Target, request: &Request) -> Result<Plan, Invalid> {
                                     "amount.brackets.electricity_price_fen",
                                     b.electricity_price_fen,
                                 )?,
-                                service_fee: fen16("amount.brackets.service_fee_fen", b.service_fee_fen)?,
+                                service_fee: fen16(
+                                    "amount.brackets.service_fee_fen",
+                                    b.service_fee_fen,
+                                )?,
                             })
                         })
                         .collect::<Result<Vec<_>, Invalid>>()?;
                     if brackets.last().map(|b| (b.end.hour, b.end.minute)) != Some((23, 59)) {
-                        return Err(Invalid::field("amount.brackets.end", "the last bracket ends at 23:59"));
+                        return Err(Invalid::field(
+                            "amount.brackets.end",
+                            "the last bracket ends at 23:59",
+                        ));
                     }
                     Message::Bkv(BkvPacket::new(
                         0,
@@ -249,8 +260,14 @@ pub(super) fn plan(target: Target, request: &Request) -> Result<Plan, Invalid> {
                     let (h0, m0) = time_of_day("windows.start", &w.start)?;
                     let (h1, m1) = time_of_day("windows.end", &w.end)?;
                     Ok(TimeWindow {
-                        start: TimeOfDay { hour: h0, minute: m0 },
-                        end: TimeOfDay { hour: h1, minute: m1 },
+                        start: TimeOfDay {
+                            hour: h0,
+                            minute: m0,
+                        },
+                        end: TimeOfDay {
+                            hour: h1,
+                            minute: m1,
+                        },
                     })
                 })
                 .collect::<Result<_, Invalid>>()?;
@@ -272,7 +289,10 @@ pub(super) fn plan(target: Target, request: &Request) -> Result<Plan, Invalid> {
             let frame =
                 codec_gn::Frame::decode(&bytes).map_err(|e| Invalid::field("frame_hex", e))?;
             if frame.direction != Direction::Down {
-                return Err(Invalid::field("frame_hex", "not a server → device frame (FC FF)"));
+                return Err(Invalid::field(
+                    "frame_hex",
+                    "not a server → device frame (FC FF)",
+                ));
             }
             let gateway = match target {
                 Target::Gateway(g) => g,
@@ -282,7 +302,10 @@ pub(super) fn plan(target: Target, request: &Request) -> Result<Plan, Invalid> {
             if frame.gateway_id != gateway {
                 return Err(Invalid::field(
                     "frame_hex",
-                    format!("the frame is for gateway {}, not {gateway}", frame.gateway_id),
+                    format!(
+                        "the frame is for gateway {}, not {gateway}",
+                        frame.gateway_id
+                    ),
                 ));
             }
             Plan {
@@ -316,7 +339,10 @@ fn control(socket: SocketNo, port: PortNo, mode: ControlMode, minutes: u32, wh: 
 fn minutes(secs: u32) -> Result<u32, Invalid> {
     let m = secs.div_ceil(60);
     if m == 0 || m > MAX_MINUTES {
-        return Err(Invalid::field("duration_secs", "GN takes 1 to 900 minutes (60..=54000 s)"));
+        return Err(Invalid::field(
+            "duration_secs",
+            "GN takes 1 to 900 minutes (60..=54000 s)",
+        ));
     }
     Ok(m)
 }
@@ -332,7 +358,10 @@ fn group(g: &str) -> Result<(), Invalid> {
     if g == "socket" {
         Ok(())
     } else {
-        Err(Invalid::field("group", format!("{g:?}: GN sockets have one group, socket")))
+        Err(Invalid::field(
+            "group",
+            format!("{g:?}: GN sockets have one group, socket"),
+        ))
     }
 }
 
@@ -413,7 +442,11 @@ fn set_params(
     })
 }
 
-pub(super) fn encode(gateway: GatewayId, sequence: u32, message: &Message) -> Result<Bytes, Invalid> {
+pub(super) fn encode(
+    gateway: GatewayId,
+    sequence: u32,
+    message: &Message,
+) -> Result<Bytes, Invalid> {
     let mut message = message.clone();
     if let Message::Bkv(b) = &mut message {
         // BKV key 0x02 repeats the frame sequence, key 0x03 the gateway.
@@ -457,7 +490,8 @@ pub(super) fn answers(plan: &Plan, sequence: u32, packet: &Packet) -> bool {
     match &plan.outgoing {
         // The status answer to 0x1D comes back as 0x1C (the document's bytes) or 0x1D.
         Outgoing::Gn(Message::SocketDown(SocketDown::QueryStatus(_))) => {
-            got == (codec_gn::msg::command::SOCKET, 0x1C) || got == (codec_gn::msg::command::SOCKET, 0x1D)
+            got == (codec_gn::msg::command::SOCKET, 0x1C)
+                || got == (codec_gn::msg::command::SOCKET, 0x1D)
         }
         Outgoing::Gn(m) => got == signature(m),
         Outgoing::GnRaw(f) => packet.command() == f.command,
@@ -472,12 +506,17 @@ pub(super) fn interpret(plan: &Plan, packet: &Packet) -> CommandResult {
         } else {
             rejected(
                 u32::from(code.0),
-                format!("设备返回失败 ({}) / the device answered failure ({})", code.0, code.0),
+                format!(
+                    "设备返回失败 ({}) / the device answered failure ({})",
+                    code.0, code.0
+                ),
             )
         }
     };
     let started = |mut r: CommandResult, business: BusinessNo| {
-        if plan.kind == Kind::Start && r.outcome == proto::pylon::gateway::v1::CommandOutcome::Ok as i32 {
+        if plan.kind == Kind::Start
+            && r.outcome == proto::pylon::gateway::v1::CommandOutcome::Ok as i32
+        {
             r.business_no = u32::from(business.0);
             r.order_ref = business.0.to_string();
         }
@@ -487,9 +526,10 @@ pub(super) fn interpret(plan: &Plan, packet: &Packet) -> CommandResult {
         Message::SocketUp(SocketUp::ControlAnswer(a)) => started(result(a.result), a.business_no),
         // The 0x17 answer is undocumented; read like 0x07's: result, socket, port, business.
         Message::SocketUp(SocketUp::Other(o)) => match o.body.0.as_ref() {
-            [code, _, _, hi, lo, ..] => {
-                started(result(ResultCode(*code)), BusinessNo(u16::from_be_bytes([*hi, *lo])))
-            }
+            [code, _, _, hi, lo, ..] => started(
+                result(ResultCode(*code)),
+                BusinessNo(u16::from_be_bytes([*hi, *lo])),
+            ),
             _ => ok(0),
         },
         Message::SocketUp(SocketUp::StatusAnswer(s) | SocketUp::StatusAnswerAs1D(s)) => {
@@ -505,7 +545,11 @@ pub(super) fn interpret(plan: &Plan, packet: &Packet) -> CommandResult {
                         raw_status: u32::from(p.status.0),
                         power_dw: p.power.get(),
                         energy_wh: u64::try_from(p.energy.get()).unwrap_or(0),
-                        order_ref: if business == 0 { String::new() } else { business.to_string() },
+                        order_ref: if business == 0 {
+                            String::new()
+                        } else {
+                            business.to_string()
+                        },
                     }
                 })
                 .collect();
@@ -567,7 +611,10 @@ mod tests {
         let Message::SocketDown(SocketDown::Control(c)) = p.message else {
             panic!("{p:?}")
         };
-        assert_eq!((c.socket.0, c.port.0, c.switch, c.mode), (3, 1, Switch::ON, ControlMode::BY_TIME));
+        assert_eq!(
+            (c.socket.0, c.port.0, c.switch, c.mode),
+            (3, 1, Switch::ON, ControlMode::BY_TIME)
+        );
         assert_eq!(c.duration.get(), 120);
     }
 
@@ -575,7 +622,12 @@ mod tests {
     fn brackets_and_amounts_are_checked() {
         let e = start(Limit::PowerBrackets(PowerBrackets::default())).unwrap_err();
         assert!(e.0.starts_with("power_brackets.brackets"), "{e}");
-        assert!(start(Limit::DurationSecs(54_001)).unwrap_err().0.starts_with("duration_secs"));
+        assert!(
+            start(Limit::DurationSecs(54_001))
+                .unwrap_err()
+                .0
+                .starts_with("duration_secs")
+        );
         let e = super::super::plan(&ForwardedCommand {
             request: Some(Request::Start(StartChargingRequest {
                 device_id: "82241218000382".into(),
@@ -631,6 +683,8 @@ mod tests {
         })
         .unwrap();
         let p = decode(&plan.encode(5).unwrap());
-        assert!(matches!(p.message, Message::SocketDown(SocketDown::QueryStatus(ref q)) if q.socket.0 == 3));
+        assert!(
+            matches!(p.message, Message::SocketDown(SocketDown::QueryStatus(ref q)) if q.socket.0 == 3)
+        );
     }
 }

@@ -237,7 +237,13 @@ mod tests {
         let s = Target::parse("82241218000382-7").unwrap();
         assert_eq!(s.device_id(), "82241218000382-7");
         assert_eq!(s.connection_id(), "82241218000382");
-        for bad in ["", "xyz", "04ceaa4", "82241218000382-0", "82241218000382-251"] {
+        for bad in [
+            "",
+            "xyz",
+            "04ceaa4",
+            "82241218000382-0",
+            "82241218000382-251",
+        ] {
             let e = Target::parse(bad).unwrap_err();
             assert!(e.0.starts_with("device_id"), "{bad}: {e}");
         }

@@ -37,7 +37,10 @@ pub fn device_id(request: &Request) -> &str {
 /// A 1-based port within `1..=max`.
 pub(super) fn port(port: u32, max: u32) -> Result<u8, Invalid> {
     if port == 0 || port > max {
-        return Err(Invalid::field("port", format!("{port} is not in 1..={max}")));
+        return Err(Invalid::field(
+            "port",
+            format!("{port} is not in 1..={max}"),
+        ));
     }
     u8::try_from(port - 1).map_err(|_| Invalid::field("port", "too large"))
 }
@@ -151,9 +154,16 @@ mod tests {
 
     #[test]
     fn unknown_parameter_names_are_named() {
-        let values = [("max_charge_time_s".to_string(), 1), ("nope".to_string(), 2)].into();
+        let values = [
+            ("max_charge_time_s".to_string(), 1),
+            ("nope".to_string(), 2),
+        ]
+        .into();
         let e = known_keys(&values, "run2", &["max_charge_time_s"]).unwrap_err();
-        assert!(e.0.contains("nope") && e.0.contains("max_charge_time_s"), "{e}");
+        assert!(
+            e.0.contains("nope") && e.0.contains("max_charge_time_s"),
+            "{e}"
+        );
     }
 
     #[test]
