@@ -101,6 +101,10 @@ impl Default for GrpcConfig {
 pub struct GatewayConfig {
     /// The TCP port piles connect to (DNY and GN, recognised from the first bytes).
     pub device_listen: SocketAddr,
+    /// Optional extra ports that take only DNY / only GN piles ("" = none), for
+    /// fleets configured with a protocol-specific address.
+    pub dny_listen: String,
+    pub gn_listen: String,
     /// Connections held at once; more are refused at accept.
     pub max_connections: usize,
     /// Connections from one source address (carrier NAT puts many piles behind one).
@@ -135,6 +139,8 @@ impl Default for GatewayConfig {
     fn default() -> Self {
         Self {
             device_listen: SocketAddr::from(([0, 0, 0, 0], 7054)),
+            dny_listen: String::new(),
+            gn_listen: String::new(),
             max_connections: 100_000,
             max_connections_per_ip: 10_000,
             handshake_timeout_secs: 30,
@@ -514,6 +520,14 @@ impl Config {
         }
         if !(1..=10).contains(&g.heartbeat_misses) {
             invalid("gateway.heartbeat_misses", "must be 1..=10")?;
+        }
+        for (key, value) in [
+            ("gateway.dny_listen", &g.dny_listen),
+            ("gateway.gn_listen", &g.gn_listen),
+        ] {
+            if !value.is_empty() && value.parse::<SocketAddr>().is_err() {
+                invalid(key, "must be empty or a socket address like 0.0.0.0:7055")?;
+            }
         }
         if g.idle_timeout_secs > 86_400 {
             invalid("gateway.idle_timeout_secs", "must be 0..=86400")?;

@@ -20,7 +20,7 @@ use crate::domain::detect::{Detected, detect};
 use crate::domain::dny::DnySession;
 use crate::domain::executor::{Effect, Executor};
 use crate::domain::gn::GnSession;
-use crate::domain::{CardQuery, DeviceKey, Fatal, Output, Protocol};
+use crate::domain::{CardQuery, DeviceEvent, DeviceKey, Fatal, Output, Protocol};
 use crate::events::{self, ConnInfo};
 use crate::listener::Shared;
 use crate::sessions::SessionRecord;
@@ -51,10 +51,23 @@ impl Session {
             Session::Gn(s) => s.on_bytes(data, now),
         }
     }
+
+    fn tick(&mut self) -> Vec<Output> {
+        let now = Utc::now();
+        match self {
+            Session::Dny(s) => s.tick(now),
+            Session::Gn(s) => s.tick(now),
+        }
+    }
 }
 
 /// Serves one connection until it ends; publishes `DeviceDisconnected` if it was identified.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+pub async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    only: Option<Protocol>,
+) {
     let started = std::time::Instant::now();
     let (mut rd, mut wr) = stream.into_split();
     let cfg = &shared.config;
@@ -119,6 +132,12 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
                 continue;
             }
             _ = tick.tick() => {
+                // Periodic port snapshots and GN socket liveness: events only.
+                for out in session.as_mut().map(Session::tick).unwrap_or_default() {
+                    if let Output::Event(e) = out {
+                        publish(&shared, &e, &conn).await;
+                    }
+                }
                 if seen_since_tick && let (Some(d), Some(record)) = (&device, &record) {
                     shared.sessions.put(d, &SessionRecord { last_seen: Utc::now(), ..record.clone() }).await;
                 }
@@ -152,6 +171,12 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
                         break (
                             DisconnectReason::ProtocolError,
                             "not a DNY or GN device".into(),
+                        );
+                    }
+                    Detected::Known(p) if only.is_some_and(|o| o != p) => {
+                        break (
+                            DisconnectReason::ProtocolError,
+                            format!("a {} device on a port for another protocol", p.as_str()),
                         );
                     }
                     Detected::Known(p) => {
@@ -209,14 +234,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
                         closed.cancel();
                     }
                 }
-                Output::Event(e) => {
-                    let ev = events::outgoing(&shared.bus.namespace, &e, &conn);
-                    if let Err(err) = shared.publisher.publish(&ev).await {
-                        tracing::error!(error = %err, kind = e.kind(), "device event not published");
-                    }
-                    metrics::counter!("pylon_gateway_events_total", "kind" => e.kind())
-                        .increment(1);
-                }
+                Output::Event(e) => publish(&shared, &e, &conn).await,
                 Output::Raw {
                     device_id,
                     frame_hex,
@@ -274,6 +292,15 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
         }
     }
     tracing::debug!(peer = %peer, ?reason, %detail, "device connection closed");
+}
+
+/// Publishes a device event (acknowledged by the stream).
+async fn publish(shared: &Shared, e: &DeviceEvent, conn: &ConnInfo) {
+    let ev = events::outgoing(&shared.bus.namespace, e, conn);
+    if let Err(err) = shared.publisher.publish(&ev).await {
+        tracing::error!(error = %err, kind = e.kind(), "device event not published");
+    }
+    metrics::counter!("pylon_gateway_events_total", "kind" => e.kind()).increment(1);
 }
 
 /// Carries out what the executor decided: frames to the write queue (a full queue means

@@ -15,6 +15,7 @@ pub mod sessions;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use domain::Protocol;
 use futures::future::BoxFuture;
 use runtime::{GrpcRoutes, Service, ServiceContext};
 
@@ -74,8 +75,29 @@ pub async fn run(ctx: ServiceContext) -> anyhow::Result<()> {
     ));
     let commands = control::executing::subscribe(shared.clone()).await?;
     let commands = tokio::spawn(commands);
+    let mut dedicated = Vec::new();
+    for (addr, protocol) in [
+        (&shared.config.dny_listen, Protocol::Dny),
+        (&shared.config.gn_listen, Protocol::Gn),
+    ] {
+        if addr.is_empty() {
+            continue;
+        }
+        let l = tokio::net::TcpListener::bind(addr.as_str())
+            .await
+            .with_context(|| format!("binding the {} port {addr}", protocol.as_str()))?;
+        tracing::info!(addr = %l.local_addr()?, protocol = protocol.as_str(), "dedicated device port open");
+        dedicated.push(tokio::spawn(listener::accept_loop(
+            l,
+            shared.clone(),
+            Some(protocol),
+        )));
+    }
     ctx.mark_ready("listener");
-    listener::accept_loop(listener, shared).await;
+    listener::accept_loop(listener, shared, None).await;
+    for d in dedicated {
+        let _ = d.await;
+    }
     let _ = commands.await;
     Ok(())
 }

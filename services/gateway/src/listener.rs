@@ -11,7 +11,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::control::Job;
-use crate::domain::DeviceKey;
+use crate::domain::{DeviceKey, Protocol};
 use crate::sessions::Sessions;
 
 /// A device's connection on this replica.
@@ -36,6 +36,8 @@ pub struct Shared {
     live: Mutex<HashMap<String, Live>>,
     generation: std::sync::atomic::AtomicU64,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
+    /// `max_connections` over every device port together.
+    slots: Arc<Semaphore>,
 }
 
 impl Shared {
@@ -49,7 +51,6 @@ impl Shared {
     ) -> Self {
         Self {
             publisher: bus::Publisher::new(bus.jetstream.clone()),
-            config,
             bus,
             sessions,
             registry,
@@ -58,6 +59,8 @@ impl Shared {
             live: Mutex::new(HashMap::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
             per_ip: Mutex::new(HashMap::new()),
+            slots: Arc::new(Semaphore::new(config.max_connections)),
+            config,
         }
     }
 
@@ -158,9 +161,9 @@ impl Shared {
     }
 }
 
-/// Accepts until shutdown. Connections over the limits are closed at once.
-pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    let slots = Arc::new(Semaphore::new(shared.config.max_connections));
+/// Accepts until shutdown. Connections over the limits are closed at once. `only`: a
+/// dedicated port that takes one protocol.
+pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, only: Option<Protocol>) {
     loop {
         let (stream, peer): (tokio::net::TcpStream, SocketAddr) = tokio::select! {
             _ = shared.shutdown.cancelled() => return,
@@ -174,7 +177,7 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 }
             },
         };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
+        let Ok(permit) = shared.slots.clone().try_acquire_owned() else {
             metrics::counter!("pylon_gateway_refused_total", "why" => "max_connections")
                 .increment(1);
             continue;
@@ -187,7 +190,7 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let shared = shared.clone();
         metrics::gauge!("pylon_gateway_connections").increment(1.0);
         tokio::spawn(async move {
-            crate::connection::serve(stream, peer, shared.clone()).await;
+            crate::connection::serve(stream, peer, shared.clone(), only).await;
             shared.leave(peer.ip());
             metrics::gauge!("pylon_gateway_connections").decrement(1.0);
             drop(permit);

@@ -135,7 +135,12 @@ impl Replica {
         });
         let bound = bound_rx.await.expect("the gateway app did not start");
         for _ in 0..100 {
-            if TcpStream::connect(device_addr).await.is_ok() {
+            if let Ok(mut probe) = TcpStream::connect(device_addr).await {
+                // Not a pile: wait until the gateway closed it, so the probe no longer
+                // counts against per-address limits when the test starts.
+                let _ = probe.write_all(b"\x16\x03\x01\x00").await;
+                let mut buf = [0u8; 16];
+                let _ = tokio::time::timeout(Duration::from_secs(2), probe.read(&mut buf)).await;
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

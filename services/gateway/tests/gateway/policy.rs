@@ -93,3 +93,29 @@ async fn unregistered_devices_are_refused_when_configured() {
     assert_eq!(d.reason, pb::DisconnectReason::Rejected as i32);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn dedicated_ports_take_only_their_protocol() {
+    let (dny_port, gn_port) = (testkit::free_port(), testkit::free_port());
+    let mut h = Harness::start_with(|c| {
+        c.gateway.dny_listen = format!("127.0.0.1:{dny_port}");
+        c.gateway.gn_listen = format!("127.0.0.1:{gn_port}");
+    })
+    .await;
+    let dny_addr: std::net::SocketAddr = format!("127.0.0.1:{dny_port}").parse().unwrap();
+    let gn_addr: std::net::SocketAddr = format!("127.0.0.1:{gn_port}").parse().unwrap();
+    // A GN gateway knocking on the DNY port is closed before it is anyone.
+    let (wrong, _) =
+        sim::spawn_pile(sim::PileConfig::new(sim::Protocol::Gn, 31, dny_addr).with_speed(10))
+            .unwrap();
+    h.none("connected", 1500).await;
+    let _ = wrong.shutdown().await;
+    for (protocol, addr) in [(sim::Protocol::Dny, dny_addr), (sim::Protocol::Gn, gn_addr)] {
+        let (pile, _) =
+            sim::spawn_pile(sim::PileConfig::new(protocol, 32, addr).with_speed(10)).unwrap();
+        let (_, c): (_, proto::events::DeviceConnected) = h.next("connected").await;
+        assert_eq!(c.device.unwrap().device_id, pile.id());
+        let _ = pile.shutdown().await;
+    }
+    h.stop().await;
+}
