@@ -52,6 +52,14 @@ impl Session {
         }
     }
 
+    /// What the end of the connection means beyond the device itself (GN sockets).
+    fn close(&mut self) -> Vec<Output> {
+        match self {
+            Session::Dny(_) => Vec::new(),
+            Session::Gn(s) => s.close(Utc::now()),
+        }
+    }
+
     fn tick(&mut self) -> Vec<Output> {
         let now = Utc::now();
         match self {
@@ -208,8 +216,10 @@ pub async fn serve(
                     let (generation, token) = shared.claim(&key, commands_tx.clone());
                     kicked = token;
                     claim = Some(generation);
-                    // Ids of a new connection start elsewhere than the last one's.
-                    let seed = Utc::now().timestamp_subsec_nanos() ^ (generation as u32);
+                    // Ids of a new connection start elsewhere than the last one's; below
+                    // the GN session's own range (`gn::OWN_SEQUENCE_BASE`).
+                    let seed =
+                        (Utc::now().timestamp_subsec_nanos() ^ (generation as u32)) & 0x3FFF_FFFF;
                     commands = Some(Executor::new(
                         control::rules(&shared.config, key.protocol),
                         seed,
@@ -264,6 +274,14 @@ pub async fn serve(
             );
         }
     };
+    // A replaced connection's sockets live on in the new connection.
+    if reason != DisconnectReason::Replaced {
+        for out in session.as_mut().map(Session::close).unwrap_or_default() {
+            if let Output::Event(e) = out {
+                publish(&shared, &e, &conn).await;
+            }
+        }
+    }
     if let Some(ex) = commands.as_mut() {
         for (waiter, mut result) in ex.close(&format!("{reason:?} {detail}")) {
             result.replica.clone_from(&shared.replica);

@@ -266,6 +266,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
             device,
             match why {
                 DisconnectCause::IdleTimeout => pb::DisconnectReason::IdleTimeout,
+                DisconnectCause::GatewayGone => pb::DisconnectReason::Closed,
             },
             detail,
             *connected_secs,

@@ -223,6 +223,8 @@ pub enum DeviceEvent {
 pub enum DisconnectCause {
     /// Not seen for the protocol's allowance of report periods.
     IdleTimeout,
+    /// A GN socket whose gateway's connection ended.
+    GatewayGone,
 }
 
 impl DeviceEvent {

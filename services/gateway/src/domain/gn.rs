@@ -134,6 +134,15 @@ impl GnSession {
         out
     }
 
+    /// The connection ended: its sockets are gone too (`Disconnected` each).
+    pub fn close(&mut self, now: DateTime<Utc>) -> Vec<Output> {
+        let mut out = Vec::new();
+        if let Some(gw) = self.gateway {
+            self.ports.close(gw, now, &mut out);
+        }
+        out
+    }
+
     fn on_packet(&mut self, packet: &Packet, now: DateTime<Utc>, out: &mut Vec<Output>) {
         let gw = packet.gateway_id;
         if let Message::Heartbeat(h) = &packet.message {

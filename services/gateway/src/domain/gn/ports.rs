@@ -209,10 +209,52 @@ impl Ports {
     /// Takes sockets silent for [`SOCKET_OFFLINE_AFTER`] offline (`Disconnected`, and
     /// their ports `Offline`), then publishes the snapshot when one is due.
     pub fn tick(&mut self, gw: GatewayId, now: DateTime<Utc>, out: &mut Vec<Output>) {
+        self.take_offline(
+            gw,
+            now,
+            out,
+            |s| now - s.last_report >= SOCKET_OFFLINE_AFTER,
+            |seen| {
+                (
+                    DisconnectCause::IdleTimeout,
+                    format!(
+                        "socket missing from status reports for {} s",
+                        (now - seen.last_report).num_seconds()
+                    ),
+                )
+            },
+        );
+        self.snapshot(gw, now, out);
+    }
+
+    /// The gateway's connection ended: every socket still online goes with it.
+    pub fn close(&mut self, gw: GatewayId, now: DateTime<Utc>, out: &mut Vec<Output>) {
+        self.take_offline(
+            gw,
+            now,
+            out,
+            |_| true,
+            |_| {
+                (
+                    DisconnectCause::GatewayGone,
+                    "the gateway's connection ended".to_owned(),
+                )
+            },
+        );
+    }
+
+    fn take_offline(
+        &mut self,
+        gw: GatewayId,
+        now: DateTime<Utc>,
+        out: &mut Vec<Output>,
+        which: impl Fn(&SocketSeen) -> bool,
+        why: impl Fn(&SocketSeen) -> (DisconnectCause, String),
+    ) {
         let mut gone: Vec<(u8, SocketSeen)> = self
             .sockets
             .iter()
-            .filter(|(_, s)| s.online && now - s.last_report >= SOCKET_OFFLINE_AFTER)
+            .filter(|(_, s)| s.online && which(s))
             .map(|(&no, &s)| (no, s))
             .collect();
         gone.sort_by_key(|(no, _)| *no);
@@ -221,13 +263,11 @@ impl Ports {
                 s.online = false;
             }
             let device = socket_key(gw, no);
+            let (reason, detail) = why(&seen);
             out.push(Output::Event(DeviceEvent::Disconnected {
                 device: device.clone(),
-                reason: DisconnectCause::IdleTimeout,
-                detail: format!(
-                    "socket missing from status reports for {} s",
-                    (now - seen.last_report).num_seconds()
-                ),
+                reason,
+                detail,
                 connected_secs: u64::try_from((now - seen.since).num_seconds()).unwrap_or(0),
                 at: now,
             }));
@@ -248,6 +288,10 @@ impl Ports {
                 }));
             }
         }
+    }
+
+    /// Every known port again, at most every [`SNAPSHOT_PERIOD`].
+    fn snapshot(&mut self, gw: GatewayId, now: DateTime<Utc>, out: &mut Vec<Output>) {
         let due = self
             .last_snapshot
             .is_none_or(|last| now - last >= SNAPSHOT_PERIOD);

@@ -235,6 +235,34 @@ fn a_socket_missing_from_status_reports_goes_offline_and_comes_back() {
 }
 
 #[test]
+fn closing_the_gateway_takes_its_online_sockets_offline_once() {
+    let mut s = session();
+    bkv(
+        &mut s,
+        cluster(&[(1, &[(0, 0x90, 9)]), (2, &[(0, 0x80, 0)])]),
+        t(0),
+    );
+    let out = s.close(t(60));
+    let gone: Vec<_> = events(&out)
+        .into_iter()
+        .filter_map(|e| match e {
+            DeviceEvent::Disconnected { device, reason, .. } => {
+                Some((device.device_id.clone(), reason))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        gone,
+        [
+            (format!("{GATEWAY}-1"), DisconnectCause::GatewayGone),
+            (format!("{GATEWAY}-2"), DisconnectCause::GatewayGone)
+        ]
+    );
+    assert!(kinds(&s.close(t(61))).is_empty(), "already offline");
+}
+
+#[test]
 fn parameter_answers_become_parameter_reports() {
     let mut s = session();
     let out = bkv(
