@@ -33,4 +33,9 @@ catalog! {
     OrgChanged => "pylon.identity.org.changed.v1",
     RoleGranted => "pylon.identity.role.granted.v1",
     OneTimeCodeRequested => "pylon.identity.otp.requested.v1",
+    // Payment events (payment → PYLON_PAYMENT).
+    WalletChanged => "pylon.payment.wallet.changed.v1",
+    PaymentSucceeded => "pylon.payment.payment.succeeded.v1",
+    PaymentFailed => "pylon.payment.payment.failed.v1",
+    RefundSucceeded => "pylon.payment.refund.succeeded.v1",
 }

@@ -3,10 +3,18 @@
 //! Error codes of this service are in the 14xxx range (DESIGN §6).
 
 mod api;
+pub mod app;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod store;
 
 use bus::SchemaName;
 use futures::future::BoxFuture;
 use runtime::{GrpcRoutes, Service, ServiceContext};
+use sqlx::migrate::Migrator;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// The service's name: its `pylon run` role, its REST prefix, its gRPC package.
 pub const NAME: &str = "payment";
@@ -24,6 +32,10 @@ impl Service for Payment {
 
     fn schema(&self) -> Option<SchemaName> {
         Some(SCHEMA)
+    }
+
+    fn migrator(&self) -> Option<&'static Migrator> {
+        Some(&MIGRATOR)
     }
 
     fn http(&self, ctx: &ServiceContext) -> axum::Router {

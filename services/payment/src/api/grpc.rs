@@ -1,9 +1,18 @@
-//! gRPC `pylon.payment.v1.PaymentService`.
+//! gRPC `pylon.payment.v1.PaymentService`: thin adapters over `app`.
 
 use proto::common::{GetInfoRequest, ServiceInfo};
 use proto::pylon::payment::v1::payment_service_server::{PaymentService, PaymentServiceServer};
+use proto::pylon::payment::v1::{
+    CaptureRequest, GetWalletRequest, HoldRequest, HoldResult, ReleaseRequest, Wallet, WalletOwner,
+};
 use runtime::{GrpcRoutes, ServiceContext};
+use sqlx::PgPool;
 use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::app::{holds, wallets};
+use crate::error::PaymentError;
+use crate::store::holds::HoldRow;
 
 pub fn register(ctx: ServiceContext, routes: &mut GrpcRoutes) {
     routes.add(PaymentServiceServer::new(Api { ctx }));
@@ -13,9 +22,110 @@ struct Api {
     ctx: ServiceContext,
 }
 
+impl Api {
+    fn pool(&self) -> Result<&PgPool, Status> {
+        self.ctx
+            .db
+            .as_ref()
+            .ok_or_else(|| Status::unavailable("no database"))
+    }
+
+    async fn result(&self, h: HoldRow) -> Result<Response<HoldResult>, Status> {
+        let pool = self.pool()?;
+        let (kind, owner_id): (String, String) =
+            sqlx::query_as("SELECT owner_kind, owner_key FROM payment.accounts WHERE id = $1")
+                .bind(h.wallet_id)
+                .fetch_one(pool)
+                .await
+                .map_err(PaymentError::from)?;
+        let owner = wallets::Owner::parse(&h.tenant_id.to_string(), &kind, &owner_id)?;
+        let w = wallets::view(pool, &owner).await?;
+        Ok(Response::new(HoldResult {
+            hold_id: h.id.to_string(),
+            status: h.status,
+            order_ref: h.order_ref,
+            amount_fen: h.amount_fen,
+            captured_fen: h.captured_fen,
+            released_fen: h.released_fen,
+            wallet: Some(wallet(&w)),
+        }))
+    }
+}
+
+fn owner(o: Option<WalletOwner>) -> Result<wallets::Owner, PaymentError> {
+    let o = o.ok_or_else(|| PaymentError::invalid("owner", "required"))?;
+    wallets::Owner::parse(&o.tenant_id, &o.kind, &o.owner_id)
+}
+
+fn uuid(field: &str, s: &str) -> Result<Uuid, PaymentError> {
+    Uuid::parse_str(s).map_err(|_| PaymentError::invalid(field, format!("{s:?} is not a UUID")))
+}
+
+fn wallet(w: &wallets::WalletView) -> Wallet {
+    Wallet {
+        wallet_id: w.wallet_id.to_string(),
+        owner: Some(WalletOwner {
+            tenant_id: w.owner.tenant.to_string(),
+            kind: w.owner.kind.into(),
+            owner_id: w.owner.id.to_string(),
+        }),
+        balance_fen: w.balance_fen,
+        held_fen: w.held_fen,
+        credit_limit_fen: w.credit_limit_fen,
+    }
+}
+
 #[tonic::async_trait]
 impl PaymentService for Api {
     async fn get_info(&self, _: Request<GetInfoRequest>) -> Result<Response<ServiceInfo>, Status> {
         Ok(Response::new(self.ctx.info()))
+    }
+
+    async fn hold(&self, r: Request<HoldRequest>) -> Result<Response<HoldResult>, Status> {
+        let r = r.into_inner();
+        let owner = owner(r.owner)?;
+        let h = holds::hold(
+            self.pool()?,
+            &self.ctx.bus.namespace,
+            &owner,
+            &r.order_ref,
+            r.amount_fen,
+            &r.idempotency_key,
+        )
+        .await?;
+        self.result(h).await
+    }
+
+    async fn capture(&self, r: Request<CaptureRequest>) -> Result<Response<HoldResult>, Status> {
+        let r = r.into_inner();
+        let h = holds::capture(
+            self.pool()?,
+            &self.ctx.bus.namespace,
+            uuid("tenant_id", &r.tenant_id)?,
+            uuid("hold_id", &r.hold_id)?,
+            r.amount_fen,
+            &r.idempotency_key,
+        )
+        .await?;
+        self.result(h).await
+    }
+
+    async fn release(&self, r: Request<ReleaseRequest>) -> Result<Response<HoldResult>, Status> {
+        let r = r.into_inner();
+        let h = holds::release(
+            self.pool()?,
+            &self.ctx.bus.namespace,
+            uuid("tenant_id", &r.tenant_id)?,
+            uuid("hold_id", &r.hold_id)?,
+            &r.idempotency_key,
+        )
+        .await?;
+        self.result(h).await
+    }
+
+    async fn get_wallet(&self, r: Request<GetWalletRequest>) -> Result<Response<Wallet>, Status> {
+        let owner = owner(r.into_inner().owner)?;
+        let w = wallets::view(self.pool()?, &owner).await?;
+        Ok(Response::new(wallet(&w)))
     }
 }

@@ -1,0 +1,171 @@
+//! Holds for charging sessions: reserve, then capture the actual amount (the rest goes
+//! back) or release everything. Every call is idempotent by key.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::ledger::{self, AccountKind, EntryKind, LedgerError};
+use crate::error::PaymentError;
+use crate::store::{accounts, holds};
+
+use super::post::{Posted, Request, apply, claim, post};
+use super::wallets::{Owner, ensure};
+
+const MAX_ORDER_REF: usize = 64;
+
+/// Reserves `amount_fen` of the owner's wallet for `order_ref`.
+pub async fn hold(
+    pool: &PgPool,
+    ns: &bus::Namespace,
+    owner: &Owner,
+    order_ref: &str,
+    amount_fen: i64,
+    key: &str,
+) -> Result<holds::HoldRow, PaymentError> {
+    if order_ref.is_empty() || order_ref.len() > MAX_ORDER_REF {
+        return Err(PaymentError::invalid("order_ref", "1 to 64 characters"));
+    }
+    let (wallet, held) = ensure(pool, owner).await?;
+    let entry = ledger::hold(wallet, held, amount_fen)?;
+    let hold_id = Uuid::now_v7();
+    let canonical = format!("hold|{}:{}|{order_ref}|{amount_fen}", owner.kind, owner.id);
+    let reference = hold_id.to_string();
+    let req = Request {
+        tenant: owner.tenant,
+        key,
+        canonical: &canonical,
+        reference: &reference,
+    };
+    let mut tx = pool.begin().await?;
+    let id = match post(&mut tx, ns, &req, &entry).await? {
+        Posted::New(_) => {
+            holds::insert(
+                &mut tx,
+                &holds::HoldRow {
+                    id: hold_id,
+                    tenant_id: owner.tenant,
+                    wallet_id: wallet,
+                    held_id: held,
+                    order_ref: order_ref.to_owned(),
+                    amount_fen,
+                    captured_fen: 0,
+                    released_fen: 0,
+                    status: "held".into(),
+                },
+            )
+            .await?;
+            hold_id
+        }
+        Posted::Replay { reference } => reference_id(&reference)?,
+    };
+    tx.commit().await?;
+    get(pool, owner.tenant, id).await
+}
+
+/// Takes `amount_fen` (≤ the hold) and gives the rest back to the wallet.
+pub async fn capture(
+    pool: &PgPool,
+    ns: &bus::Namespace,
+    tenant: Uuid,
+    hold_id: Uuid,
+    amount_fen: i64,
+    key: &str,
+) -> Result<holds::HoldRow, PaymentError> {
+    let revenue = accounts::ensure(
+        pool,
+        tenant,
+        AccountKind::Revenue,
+        "tenant",
+        &tenant.to_string(),
+    )
+    .await?;
+    let canonical = format!("capture|{hold_id}|{amount_fen}");
+    settle(
+        pool,
+        ns,
+        tenant,
+        hold_id,
+        key,
+        &canonical,
+        EntryKind::Capture,
+        |h| {
+            ledger::capture(h.held_id, h.wallet_id, revenue, h.amount_fen, amount_fen)
+                .map(|e| (e, amount_fen, h.amount_fen - amount_fen))
+        },
+    )
+    .await
+}
+
+/// Gives the whole hold back.
+pub async fn release(
+    pool: &PgPool,
+    ns: &bus::Namespace,
+    tenant: Uuid,
+    hold_id: Uuid,
+    key: &str,
+) -> Result<holds::HoldRow, PaymentError> {
+    let canonical = format!("release|{hold_id}");
+    settle(
+        pool,
+        ns,
+        tenant,
+        hold_id,
+        key,
+        &canonical,
+        EntryKind::Release,
+        |h| ledger::release(h.held_id, h.wallet_id, h.amount_fen).map(|e| (e, 0, h.amount_fen)),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn settle(
+    pool: &PgPool,
+    ns: &bus::Namespace,
+    tenant: Uuid,
+    hold_id: Uuid,
+    key: &str,
+    canonical: &str,
+    kind: EntryKind,
+    entry: impl FnOnce(&holds::HoldRow) -> Result<(ledger::Entry<Uuid>, i64, i64), LedgerError>,
+) -> Result<holds::HoldRow, PaymentError> {
+    let reference = hold_id.to_string();
+    let req = Request {
+        tenant,
+        key,
+        canonical,
+        reference: &reference,
+    };
+    let mut tx = pool.begin().await?;
+    let h = holds::lock(&mut tx, tenant, hold_id)
+        .await?
+        .ok_or_else(|| PaymentError::NotFound(format!("hold {hold_id}")))?;
+    match claim(&mut tx, &req, kind).await? {
+        Err(_replay) => {}
+        Ok(entry_id) => {
+            if h.status != "held" {
+                return Err(LedgerError::HoldSettled(h.status).into());
+            }
+            let (e, captured, released) = entry(&h)?;
+            apply(&mut tx, ns, &req, entry_id, &e).await?;
+            let status = if kind == EntryKind::Capture {
+                "captured"
+            } else {
+                "released"
+            };
+            holds::settle(&mut tx, hold_id, status, captured, released).await?;
+        }
+    }
+    tx.commit().await?;
+    get(pool, tenant, hold_id).await
+}
+
+pub async fn get(pool: &PgPool, tenant: Uuid, id: Uuid) -> Result<holds::HoldRow, PaymentError> {
+    holds::get(pool, tenant, id)
+        .await?
+        .ok_or_else(|| PaymentError::NotFound(format!("hold {id}")))
+}
+
+fn reference_id(reference: &str) -> Result<Uuid, PaymentError> {
+    Uuid::parse_str(reference).map_err(|_| PaymentError::NotFound(format!("hold {reference}")))
+}

@@ -1,0 +1,145 @@
+//! Wallets: a spendable account and a held account per owner (a driver or an
+//! organization node), created on first use.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::ledger::{self, AccountKind};
+use crate::error::PaymentError;
+use crate::store::accounts;
+
+use super::post::{Posted, Request, post};
+
+/// Whose wallet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    pub tenant: Uuid,
+    /// "user" or "org".
+    pub kind: &'static str,
+    pub id: Uuid,
+}
+
+impl Owner {
+    pub fn parse(tenant: &str, kind: &str, id: &str) -> Result<Self, PaymentError> {
+        let uuid = |field: &str, s: &str| {
+            Uuid::parse_str(s)
+                .map_err(|_| PaymentError::invalid(field, format!("{s:?} is not a UUID")))
+        };
+        Ok(Owner {
+            tenant: uuid("owner.tenant_id", tenant)?,
+            kind: match kind {
+                "user" => "user",
+                "org" => "org",
+                other => {
+                    return Err(PaymentError::invalid(
+                        "owner.kind",
+                        format!("{other:?}: \"user\" or \"org\""),
+                    ));
+                }
+            },
+            id: uuid("owner.owner_id", id)?,
+        })
+    }
+
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+/// A wallet's balances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletView {
+    pub wallet_id: Uuid,
+    pub held_id: Uuid,
+    pub owner: Owner,
+    pub balance_fen: i64,
+    pub held_fen: i64,
+    pub credit_limit_fen: i64,
+}
+
+/// The wallet's two accounts, created if new.
+pub async fn ensure(pool: &PgPool, owner: &Owner) -> Result<(Uuid, Uuid), PaymentError> {
+    let key = owner.key();
+    let wallet =
+        accounts::ensure(pool, owner.tenant, AccountKind::Wallet, owner.kind, &key).await?;
+    let held = accounts::ensure(pool, owner.tenant, AccountKind::Held, owner.kind, &key).await?;
+    Ok((wallet, held))
+}
+
+/// The wallet as it is now (a new wallet is empty).
+pub async fn view(pool: &PgPool, owner: &Owner) -> Result<WalletView, PaymentError> {
+    let (wallet_id, held_id) = ensure(pool, owner).await?;
+    let (balance_fen, credit_limit_fen): (i64, i64) =
+        sqlx::query_as("SELECT balance_fen, credit_limit_fen FROM payment.accounts WHERE id = $1")
+            .bind(wallet_id)
+            .fetch_one(pool)
+            .await?;
+    let held_fen: i64 =
+        sqlx::query_scalar("SELECT balance_fen FROM payment.accounts WHERE id = $1")
+            .bind(held_id)
+            .fetch_one(pool)
+            .await?;
+    Ok(WalletView {
+        wallet_id,
+        held_id,
+        owner: *owner,
+        balance_fen,
+        held_fen,
+        credit_limit_fen,
+    })
+}
+
+/// Money that arrived at `provider` for the wallet (a top-up), posted once per key.
+pub async fn top_up(
+    pool: &PgPool,
+    ns: &bus::Namespace,
+    owner: &Owner,
+    provider: &str,
+    amount_fen: i64,
+    key: &str,
+    reference: &str,
+) -> Result<Posted, PaymentError> {
+    let (wallet, _) = ensure(pool, owner).await?;
+    let clearing = accounts::ensure(
+        pool,
+        owner.tenant,
+        AccountKind::Clearing,
+        "provider",
+        provider,
+    )
+    .await?;
+    let entry = ledger::top_up(clearing, wallet, amount_fen)?;
+    let canonical = format!("top_up|{}:{}|{provider}|{amount_fen}", owner.kind, owner.id);
+    let mut tx = pool.begin().await?;
+    let posted = post(
+        &mut tx,
+        ns,
+        &Request {
+            tenant: owner.tenant,
+            key,
+            canonical: &canonical,
+            reference,
+        },
+        &entry,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(posted)
+}
+
+/// How far below zero the wallet may go (operators grant credit to fleets).
+pub async fn set_credit_limit(
+    pool: &PgPool,
+    owner: &Owner,
+    credit_limit_fen: i64,
+) -> Result<WalletView, PaymentError> {
+    if credit_limit_fen < 0 {
+        return Err(PaymentError::invalid(
+            "credit_limit_fen",
+            "must not be negative",
+        ));
+    }
+    let (wallet, _) = ensure(pool, owner).await?;
+    accounts::set_credit_limit(pool, wallet, credit_limit_fen).await?;
+    view(pool, owner).await
+}

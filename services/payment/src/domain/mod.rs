@@ -1,0 +1,3 @@
+//! The payment service's rules, pure: no SQL, sockets or clocks.
+
+pub mod ledger;

@@ -1,0 +1,31 @@
+//! What payment publishes (stream PYLON_PAYMENT), always through its outbox in the
+//! transaction of the change. Event types are named in `bus::catalog`.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::error::PaymentError;
+
+/// Writes `event` to the outbox as `pylon.payment.<tenant>.<aggregate>.<name>`.
+pub async fn enqueue<E: bus::Event>(
+    conn: &mut PgConnection,
+    ns: &bus::Namespace,
+    tenant: Uuid,
+    (aggregate, name): (&str, &str),
+    now: DateTime<Utc>,
+    event: &E,
+) -> Result<(), PaymentError> {
+    let token = |s: &str| bus::Token::new(s.to_owned());
+    let tenant = tenant.to_string();
+    let subject = bus::subject::event_subject(
+        ns,
+        &token(crate::NAME)?,
+        &token(&tenant)?,
+        &token(aggregate)?,
+        &token(name)?,
+    );
+    let ev = bus::OutgoingEvent::new(subject, "pylon/payment", &tenant, now, event);
+    bus::Outbox::new(crate::SCHEMA).enqueue(conn, &ev).await?;
+    Ok(())
+}

@@ -1,0 +1,105 @@
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::ledger::AccountKind;
+
+/// An account locked for an entry.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Locked {
+    pub id: Uuid,
+    pub kind: String,
+    pub balance_fen: i64,
+    pub credit_limit_fen: i64,
+}
+
+/// The account of `(kind, owner)`, created on first use.
+pub async fn ensure<'c>(
+    db: impl PgExecutor<'c> + Copy,
+    tenant: Uuid,
+    kind: AccountKind,
+    owner_kind: &str,
+    owner_key: &str,
+) -> sqlx::Result<Uuid> {
+    sqlx::query(
+        "INSERT INTO payment.accounts (id, tenant_id, kind, owner_kind, owner_key) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, kind, owner_kind, owner_key) DO NOTHING",
+    )
+    .bind(Uuid::now_v7())
+    .bind(tenant)
+    .bind(kind.as_str())
+    .bind(owner_kind)
+    .bind(owner_key)
+    .execute(db)
+    .await?;
+    sqlx::query_scalar(
+        "SELECT id FROM payment.accounts \
+         WHERE tenant_id = $1 AND kind = $2 AND owner_kind = $3 AND owner_key = $4",
+    )
+    .bind(tenant)
+    .bind(kind.as_str())
+    .bind(owner_kind)
+    .bind(owner_key)
+    .fetch_one(db)
+    .await
+}
+
+/// The account of `(kind, owner)` if it exists.
+pub async fn find<'c>(
+    db: impl PgExecutor<'c>,
+    tenant: Uuid,
+    kind: AccountKind,
+    owner_kind: &str,
+    owner_key: &str,
+) -> sqlx::Result<Option<(Uuid, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT id, balance_fen, credit_limit_fen FROM payment.accounts \
+         WHERE tenant_id = $1 AND kind = $2 AND owner_kind = $3 AND owner_key = $4",
+    )
+    .bind(tenant)
+    .bind(kind.as_str())
+    .bind(owner_kind)
+    .bind(owner_key)
+    .fetch_optional(db)
+    .await
+}
+
+/// Locks accounts in id order (every transaction locks in the same order, so two
+/// entries never deadlock).
+pub async fn lock(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<Locked>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    sqlx::query_as(
+        "SELECT id, kind, balance_fen, credit_limit_fen FROM payment.accounts \
+         WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+    )
+    .bind(&ids)
+    .fetch_all(conn)
+    .await
+}
+
+/// Adds each delta to its account's balance.
+pub async fn apply(conn: &mut PgConnection, ids: &[Uuid], deltas: &[i64]) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE payment.accounts a SET balance_fen = a.balance_fen + d.delta \
+         FROM UNNEST($1::uuid[], $2::bigint[]) AS d(id, delta) WHERE a.id = d.id",
+    )
+    .bind(ids)
+    .bind(deltas)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_credit_limit<'c>(
+    db: impl PgExecutor<'c>,
+    id: Uuid,
+    credit_limit_fen: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE payment.accounts SET credit_limit_fen = $2 WHERE id = $1")
+        .bind(id)
+        .bind(credit_limit_fen)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! PostgreSQL access for schema `payment` (and nothing else): static SQL with bound
+//! parameters; every query names the tenant.
+
+pub mod accounts;
+pub mod holds;
+pub mod journal;

@@ -1,0 +1,67 @@
+//! The payment service against real PostgreSQL (a database per test) and NATS.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod ledger;
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
+/// A migrated payment schema in a fresh database, and a private NATS namespace.
+pub struct Db {
+    pub pool: PgPool,
+    pub ns: bus::Namespace,
+    _db: testkit::TestDatabase,
+    _bus: testkit::TestBus,
+}
+
+impl Db {
+    pub async fn new() -> Self {
+        let db = testkit::TestDatabase::create().await;
+        let bus = testkit::bus().await;
+        let mut config = runtime::Config::default();
+        config.database.url = runtime::Secret::new(db.url.clone());
+        runtime::app::migrate(&config, &[Arc::new(payment::Payment)])
+            .await
+            .expect("migrate payment");
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(20)
+            .connect(&db.url)
+            .await
+            .unwrap();
+        Self {
+            pool,
+            ns: bus.namespace.clone(),
+            _db: db,
+            _bus: bus,
+        }
+    }
+
+    /// Every entry sums to zero and every balance is the sum of its postings.
+    pub async fn assert_books_balance(&self) {
+        let unbalanced: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT entry_id FROM payment.postings GROUP BY entry_id \
+             HAVING sum(amount_fen) <> 0) x",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        assert_eq!(unbalanced, 0, "unbalanced journal entries");
+        let drift: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM payment.accounts a WHERE a.balance_fen <> \
+             (SELECT COALESCE(sum(amount_fen), 0) FROM payment.postings p WHERE p.account_id = a.id)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        assert_eq!(drift, 0, "balances differ from their postings");
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(sum(balance_fen), 0)::bigint FROM payment.accounts",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        assert_eq!(total, 0, "money appeared or vanished");
+    }
+}
