@@ -38,4 +38,6 @@ catalog! {
     PaymentSucceeded => "pylon.payment.payment.succeeded.v1",
     PaymentFailed => "pylon.payment.payment.failed.v1",
     RefundSucceeded => "pylon.payment.refund.succeeded.v1",
+    // Billing events (billing → PYLON_BILLING).
+    BillIssued => "pylon.billing.bill.issued.v1",
 }

@@ -11,7 +11,7 @@ pub fn all() -> Vec<Arc<dyn Service>> {
         Arc::new(identity::Identity),
         Arc::new(charging::Charging),
         Arc::new(billing::Billing),
-        Arc::new(payment::Payment),
+        Arc::new(payment::Payment::default()),
         Arc::new(notification::Notification),
         Arc::new(analytics::Analytics),
     ]

@@ -9,6 +9,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize, Serializer};
 
+mod payment;
+pub use payment::{AlipayConfig, PaymentConfig, SandboxConfig, WechatPayConfig};
+
 /// A value that must never be printed or logged: `Debug` and `Serialize` mask it.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
@@ -54,6 +57,7 @@ pub struct Config {
     pub shutdown: ShutdownConfig,
     pub auth: AuthConfig,
     pub identity: IdentityConfig,
+    pub payment: PaymentConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -548,6 +552,7 @@ impl Config {
             invalid("shutdown.grace_secs", "must be 1..=300")?;
         }
         self.validate_auth()?;
+        self.payment.validate()?;
         Ok(())
     }
 

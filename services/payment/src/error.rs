@@ -14,6 +14,9 @@ pub enum PaymentError {
     /// An idempotency key reused for a different request.
     #[error("idempotency_key was used for another request ({0})")]
     KeyReused(String),
+    /// A provider call failed (after which the reconciler asks again).
+    #[error("provider: {0}")]
+    Provider(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("events: {0}")]
@@ -39,6 +42,7 @@ impl From<PaymentError> for tonic::Status {
             }
             PaymentError::Ledger(_) => tonic::Status::invalid_argument(msg),
             PaymentError::KeyReused(_) => tonic::Status::already_exists(msg),
+            PaymentError::Provider(_) => tonic::Status::unavailable(msg),
             PaymentError::Db(_) | PaymentError::Bus(_) => {
                 tracing::error!(error = %msg, "payment request failed");
                 tonic::Status::internal("internal error")

@@ -183,3 +183,52 @@ fn auth_and_identity_keys_are_validated_by_name() {
         Ok(())
     });
 }
+
+#[test]
+fn payment_keys_nest_validate_and_mask() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        let c = load(jail, None).unwrap();
+        assert!(c.payment.sandbox.enabled && !c.payment.wechat.enabled);
+        jail.set_env("PYLON_PAYMENT__WECHAT__ENABLED", "true");
+        let e = load(jail, None).unwrap_err().to_string();
+        assert!(e.contains("payment.notify_base_url"), "{e}");
+        jail.set_env("PYLON_PAYMENT__NOTIFY_BASE_URL", "https://pay.example.com");
+        let e = load(jail, None).unwrap_err().to_string();
+        assert!(e.contains("payment.wechat.mch_id"), "{e}");
+        jail.set_env("PYLON_PAYMENT__WECHAT__MCH_ID", "1900009191");
+        jail.set_env("PYLON_PAYMENT__WECHAT__APP_ID", "wxd678efh567hg6787");
+        jail.set_env(
+            "PYLON_PAYMENT__WECHAT__MERCHANT_SERIAL_NO",
+            "1DDE55AD98ED71D6",
+        );
+        jail.set_env(
+            "PYLON_PAYMENT__WECHAT__MERCHANT_PRIVATE_KEY_FILE",
+            "/keys/apiclient_key.pem",
+        );
+        jail.set_env(
+            "PYLON_PAYMENT__WECHAT__PLATFORM_PUBLIC_KEY_FILE",
+            "/keys/pub_key.pem",
+        );
+        jail.set_env("PYLON_PAYMENT__WECHAT__API_V3_KEY", "short");
+        let e = load(jail, None).unwrap_err().to_string();
+        assert!(e.contains("payment.wechat.api_v3_key"), "{e}");
+        jail.set_env(
+            "PYLON_PAYMENT__WECHAT__API_V3_KEY",
+            "v3keyv3keyv3keyv3keyv3keyv3key12",
+        );
+        // Ids of digits only arrive as numbers from the environment.
+        jail.set_env("PYLON_PAYMENT__ALIPAY__APP_ID", "2021000000000001");
+        let c = load(jail, None).unwrap();
+        assert_eq!(c.payment.wechat.api_v3_key.expose().len(), 32);
+        assert_eq!(c.payment.wechat.mch_id, "1900009191");
+        assert_eq!(c.payment.alipay.app_id, "2021000000000001");
+        let printed = c.to_masked_toml();
+        assert!(!printed.contains("v3keyv3key") && !format!("{c:?}").contains("v3keyv3key"));
+        assert!(printed.contains("api_v3_key = \"********\""), "{printed}");
+        jail.set_env("PYLON_PAYMENT__NOTIFY_BASE_URL", "https://pay.example.com/");
+        let e = load(jail, None).unwrap_err().to_string();
+        assert!(e.contains("trailing"), "{e}");
+        Ok(())
+    });
+}

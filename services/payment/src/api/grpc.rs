@@ -10,24 +10,23 @@ use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use crate::app::ctx::Ctx;
 use crate::app::{holds, wallets};
 use crate::error::PaymentError;
 use crate::store::holds::HoldRow;
 
-pub fn register(ctx: ServiceContext, routes: &mut GrpcRoutes) {
-    routes.add(PaymentServiceServer::new(Api { ctx }));
+pub fn register(svc: ServiceContext, ctx: Ctx, routes: &mut GrpcRoutes) {
+    routes.add(PaymentServiceServer::new(Api { svc, ctx }));
 }
 
 struct Api {
-    ctx: ServiceContext,
+    svc: ServiceContext,
+    ctx: Ctx,
 }
 
 impl Api {
     fn pool(&self) -> Result<&PgPool, Status> {
-        self.ctx
-            .db
-            .as_ref()
-            .ok_or_else(|| Status::unavailable("no database"))
+        Ok(&self.ctx.pool)
     }
 
     async fn result(&self, h: HoldRow) -> Result<Response<HoldResult>, Status> {
@@ -78,7 +77,7 @@ fn wallet(w: &wallets::WalletView) -> Wallet {
 #[tonic::async_trait]
 impl PaymentService for Api {
     async fn get_info(&self, _: Request<GetInfoRequest>) -> Result<Response<ServiceInfo>, Status> {
-        Ok(Response::new(self.ctx.info()))
+        Ok(Response::new(self.svc.info()))
     }
 
     async fn hold(&self, r: Request<HoldRequest>) -> Result<Response<HoldResult>, Status> {
@@ -86,7 +85,7 @@ impl PaymentService for Api {
         let owner = owner(r.owner)?;
         let h = holds::hold(
             self.pool()?,
-            &self.ctx.bus.namespace,
+            &self.ctx.ns,
             &owner,
             &r.order_ref,
             r.amount_fen,
@@ -100,7 +99,7 @@ impl PaymentService for Api {
         let r = r.into_inner();
         let h = holds::capture(
             self.pool()?,
-            &self.ctx.bus.namespace,
+            &self.ctx.ns,
             uuid("tenant_id", &r.tenant_id)?,
             uuid("hold_id", &r.hold_id)?,
             r.amount_fen,
@@ -114,7 +113,7 @@ impl PaymentService for Api {
         let r = r.into_inner();
         let h = holds::release(
             self.pool()?,
-            &self.ctx.bus.namespace,
+            &self.ctx.ns,
             uuid("tenant_id", &r.tenant_id)?,
             uuid("hold_id", &r.hold_id)?,
             &r.idempotency_key,

@@ -71,14 +71,17 @@ pub async fn capture(
     amount_fen: i64,
     key: &str,
 ) -> Result<holds::HoldRow, PaymentError> {
+    let mut conn = pool.acquire().await?;
     let revenue = accounts::ensure(
-        pool,
+        &mut conn,
         tenant,
         AccountKind::Revenue,
         "tenant",
         &tenant.to_string(),
     )
     .await?;
+    // Back to the pool before `settle` takes one for its transaction.
+    drop(conn);
     let canonical = format!("capture|{hold_id}|{amount_fen}");
     settle(
         pool,

@@ -1,7 +1,7 @@
 //! Wallets: a spendable account and a held account per owner (a driver or an
 //! organization node), created on first use.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::ledger::{self, AccountKind};
@@ -59,10 +59,20 @@ pub struct WalletView {
 
 /// The wallet's two accounts, created if new.
 pub async fn ensure(pool: &PgPool, owner: &Owner) -> Result<(Uuid, Uuid), PaymentError> {
+    let mut conn = pool.acquire().await?;
+    ensure_in(&mut conn, owner).await
+}
+
+/// [`ensure`] on a connection the caller holds (inside its transaction: taking a second
+/// pooled connection there could wait forever under load).
+pub async fn ensure_in(
+    conn: &mut PgConnection,
+    owner: &Owner,
+) -> Result<(Uuid, Uuid), PaymentError> {
     let key = owner.key();
     let wallet =
-        accounts::ensure(pool, owner.tenant, AccountKind::Wallet, owner.kind, &key).await?;
-    let held = accounts::ensure(pool, owner.tenant, AccountKind::Held, owner.kind, &key).await?;
+        accounts::ensure(conn, owner.tenant, AccountKind::Wallet, owner.kind, &key).await?;
+    let held = accounts::ensure(conn, owner.tenant, AccountKind::Held, owner.kind, &key).await?;
     Ok((wallet, held))
 }
 
@@ -99,9 +109,40 @@ pub async fn top_up(
     key: &str,
     reference: &str,
 ) -> Result<Posted, PaymentError> {
-    let (wallet, _) = ensure(pool, owner).await?;
+    let mut tx = pool.begin().await?;
+    let posted = post_top_up(&mut tx, ns, owner, provider, amount_fen, key, reference).await?;
+    tx.commit().await?;
+    Ok(posted)
+}
+
+/// The top-up of a provider payment, inside the transaction that marks it paid; keyed
+/// by the payment, so a second callback or query cannot credit it twice.
+pub async fn top_up_in(
+    conn: &mut PgConnection,
+    ctx: &super::ctx::Ctx,
+    owner: &Owner,
+    provider: &str,
+    amount_fen: i64,
+    payment: Uuid,
+) -> Result<Posted, PaymentError> {
+    let key = format!("payment:{payment}");
+    let reference = payment.to_string();
+    post_top_up(conn, &ctx.ns, owner, provider, amount_fen, &key, &reference).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn post_top_up(
+    conn: &mut PgConnection,
+    ns: &bus::Namespace,
+    owner: &Owner,
+    provider: &str,
+    amount_fen: i64,
+    key: &str,
+    reference: &str,
+) -> Result<Posted, PaymentError> {
+    let (wallet, _) = ensure_in(conn, owner).await?;
     let clearing = accounts::ensure(
-        pool,
+        conn,
         owner.tenant,
         AccountKind::Clearing,
         "provider",
@@ -110,9 +151,8 @@ pub async fn top_up(
     .await?;
     let entry = ledger::top_up(clearing, wallet, amount_fen)?;
     let canonical = format!("top_up|{}:{}|{provider}|{amount_fen}", owner.kind, owner.id);
-    let mut tx = pool.begin().await?;
-    let posted = post(
-        &mut tx,
+    post(
+        conn,
         ns,
         &Request {
             tenant: owner.tenant,
@@ -122,9 +162,7 @@ pub async fn top_up(
         },
         &entry,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(posted)
+    .await
 }
 
 /// How far below zero the wallet may go (operators grant credit to fleets).

@@ -13,8 +13,8 @@ pub struct Locked {
 }
 
 /// The account of `(kind, owner)`, created on first use.
-pub async fn ensure<'c>(
-    db: impl PgExecutor<'c> + Copy,
+pub async fn ensure(
+    conn: &mut PgConnection,
     tenant: Uuid,
     kind: AccountKind,
     owner_kind: &str,
@@ -29,7 +29,7 @@ pub async fn ensure<'c>(
     .bind(kind.as_str())
     .bind(owner_kind)
     .bind(owner_key)
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
     sqlx::query_scalar(
         "SELECT id FROM payment.accounts \
@@ -39,7 +39,7 @@ pub async fn ensure<'c>(
     .bind(kind.as_str())
     .bind(owner_kind)
     .bind(owner_key)
-    .fetch_one(db)
+    .fetch_one(conn)
     .await
 }
 

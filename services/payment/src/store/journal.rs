@@ -105,3 +105,11 @@ pub async fn statement(
     .fetch_all(conn)
     .await
 }
+
+/// How many entries moved `account`.
+pub async fn count(conn: &mut PgConnection, account: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM payment.postings WHERE account_id = $1")
+        .bind(account)
+        .fetch_one(conn)
+        .await
+}

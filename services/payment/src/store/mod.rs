@@ -2,5 +2,8 @@
 //! parameters; every query names the tenant.
 
 pub mod accounts;
+pub mod callbacks;
 pub mod holds;
 pub mod journal;
+pub mod payments;
+pub mod refunds;

@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod flows;
 mod ledger;
+mod wechat_service;
 
 use std::sync::Arc;
 
@@ -12,8 +14,8 @@ use sqlx::PgPool;
 pub struct Db {
     pub pool: PgPool,
     pub ns: bus::Namespace,
-    _db: testkit::TestDatabase,
-    _bus: testkit::TestBus,
+    db: testkit::TestDatabase,
+    bus: testkit::TestBus,
 }
 
 impl Db {
@@ -22,7 +24,7 @@ impl Db {
         let bus = testkit::bus().await;
         let mut config = runtime::Config::default();
         config.database.url = runtime::Secret::new(db.url.clone());
-        runtime::app::migrate(&config, &[Arc::new(payment::Payment)])
+        runtime::app::migrate(&config, &[Arc::new(payment::Payment::default())])
             .await
             .expect("migrate payment");
         let pool = sqlx::postgres::PgPoolOptions::new()
@@ -33,9 +35,18 @@ impl Db {
         Self {
             pool,
             ns: bus.namespace.clone(),
-            _db: db,
-            _bus: bus,
+            db,
+            bus,
         }
+    }
+
+    pub fn url(&self) -> String {
+        self.db.url.clone()
+    }
+
+    /// The NATS namespace token, for an app in the same namespace.
+    pub fn token(&self) -> String {
+        self.bus.token().to_owned()
     }
 
     /// Every entry sums to zero and every balance is the sum of its postings.

@@ -1,0 +1,34 @@
+//! What billing publishes (stream PYLON_BILLING), always through its outbox in the
+//! transaction of the change. Event types are named in `bus::catalog`. What it
+//! consumes is in `consumers`.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::error::BillingError;
+
+pub use bus::event::timestamp;
+
+/// Writes `event` to the outbox as `pylon.billing.<tenant>.<aggregate>.<name>`.
+pub async fn enqueue<E: bus::Event>(
+    conn: &mut PgConnection,
+    ns: &bus::Namespace,
+    tenant: Uuid,
+    (aggregate, name): (&str, &str),
+    now: DateTime<Utc>,
+    event: &E,
+) -> Result<(), BillingError> {
+    let token = |s: &str| bus::Token::new(s.to_owned());
+    let tenant = tenant.to_string();
+    let subject = bus::subject::event_subject(
+        ns,
+        &token(crate::NAME)?,
+        &token(&tenant)?,
+        &token(aggregate)?,
+        &token(name)?,
+    );
+    let ev = bus::OutgoingEvent::new(subject, "pylon/billing", &tenant, now, event);
+    bus::Outbox::new(crate::SCHEMA).enqueue(conn, &ev).await?;
+    Ok(())
+}
