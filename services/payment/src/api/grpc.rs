@@ -3,7 +3,8 @@
 use proto::common::{GetInfoRequest, ServiceInfo};
 use proto::pylon::payment::v1::payment_service_server::{PaymentService, PaymentServiceServer};
 use proto::pylon::payment::v1::{
-    CaptureRequest, GetWalletRequest, HoldRequest, HoldResult, ReleaseRequest, Wallet, WalletOwner,
+    CaptureRequest, GetPaymentRequest, GetWalletRequest, HoldRequest, HoldResult, PayOrderRequest,
+    Payment, ReleaseRequest, Wallet, WalletOwner,
 };
 use runtime::{GrpcRoutes, ServiceContext};
 use sqlx::PgPool;
@@ -11,9 +12,10 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::app::ctx::Ctx;
-use crate::app::{holds, wallets};
+use crate::app::{holds, payments, wallets};
 use crate::error::PaymentError;
 use crate::store::holds::HoldRow;
+use crate::store::payments::PaymentRow;
 
 pub fn register(svc: ServiceContext, ctx: Ctx, routes: &mut GrpcRoutes) {
     routes.add(PaymentServiceServer::new(Api { svc, ctx }));
@@ -58,6 +60,19 @@ fn owner(o: Option<WalletOwner>) -> Result<wallets::Owner, PaymentError> {
 
 fn uuid(field: &str, s: &str) -> Result<Uuid, PaymentError> {
     Uuid::parse_str(s).map_err(|_| PaymentError::invalid(field, format!("{s:?} is not a UUID")))
+}
+
+fn payment_view(p: &PaymentRow) -> Payment {
+    Payment {
+        payment_id: p.id.to_string(),
+        status: p.status.clone(),
+        provider: p.provider.clone(),
+        out_trade_no: p.out_trade_no.clone(),
+        amount_fen: p.amount_fen,
+        order_ref: p.order_ref.clone(),
+        client_params_json: p.client_params.to_string(),
+        failure: p.failure.clone().unwrap_or_default(),
+    }
 }
 
 fn wallet(w: &wallets::WalletView) -> Wallet {
@@ -120,6 +135,39 @@ impl PaymentService for Api {
         )
         .await?;
         self.result(h).await
+    }
+
+    async fn pay_order(&self, r: Request<PayOrderRequest>) -> Result<Response<Payment>, Status> {
+        let r = r.into_inner();
+        let payer = owner(r.payer)?;
+        let channel = payments::parse_channel(&r.channel, &r.openid, &r.buyer_id)?;
+        let p = payments::create_order_payment(
+            &self.ctx,
+            payments::TopUp {
+                owner: payer,
+                provider: &r.provider,
+                channel,
+                amount_fen: r.amount_fen,
+                key: &r.idempotency_key,
+            },
+            &r.order_ref,
+        )
+        .await?;
+        Ok(Response::new(payment_view(&p)))
+    }
+
+    async fn get_payment(
+        &self,
+        r: Request<GetPaymentRequest>,
+    ) -> Result<Response<Payment>, Status> {
+        let r = r.into_inner();
+        let p = payments::get(
+            &self.ctx,
+            uuid("tenant_id", &r.tenant_id)?,
+            uuid("payment_id", &r.payment_id)?,
+        )
+        .await?;
+        Ok(Response::new(payment_view(&p)))
     }
 
     async fn get_wallet(&self, r: Request<GetWalletRequest>) -> Result<Response<Wallet>, Status> {

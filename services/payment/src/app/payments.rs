@@ -24,6 +24,40 @@ pub struct TopUp<'a> {
     pub key: &'a str,
 }
 
+/// A channel by its API name, with what it needs (`openid` for WeChat JSAPI,
+/// `buyer_id` for Alipay create).
+pub fn parse_channel(name: &str, openid: &str, buyer_id: &str) -> Result<Channel, PaymentError> {
+    let need = |v: &str, field: &str| {
+        if v.is_empty() {
+            Err(PaymentError::invalid(
+                field,
+                format!("required for channel {name}"),
+            ))
+        } else {
+            Ok(v.to_owned())
+        }
+    };
+    Ok(match name {
+        "wechat_jsapi" => Channel::WechatJsapi {
+            openid: need(openid, "openid")?,
+        },
+        "wechat_native" => Channel::WechatNative,
+        "alipay_precreate" => Channel::AlipayPrecreate,
+        "alipay_create" => Channel::AlipayCreate {
+            buyer_id: need(buyer_id, "buyer_id")?,
+        },
+        "sandbox" => Channel::Sandbox,
+        other => {
+            return Err(PaymentError::invalid(
+                "channel",
+                format!(
+                    "{other:?} is none of wechat_jsapi, wechat_native, alipay_precreate, alipay_create, sandbox"
+                ),
+            ));
+        }
+    })
+}
+
 fn channel_name(c: &Channel) -> &'static str {
     match c {
         Channel::WechatJsapi { .. } => "wechat_jsapi",
@@ -47,6 +81,27 @@ fn client_params(c: &Created) -> serde_json::Value {
 /// Opens a top-up payment. Idempotent by key: a retry returns the same payment (and
 /// does not open a second one at the provider).
 pub async fn create_top_up(ctx: &Ctx, t: TopUp<'_>) -> Result<PaymentRow, PaymentError> {
+    open(ctx, t, None).await
+}
+
+/// Opens a payment for a charging order paid directly (no wallet): on success the money
+/// is the operator's revenue and `payment.succeeded` names the order.
+pub async fn create_order_payment(
+    ctx: &Ctx,
+    t: TopUp<'_>,
+    order_ref: &str,
+) -> Result<PaymentRow, PaymentError> {
+    if order_ref.is_empty() || order_ref.len() > 64 {
+        return Err(PaymentError::invalid("order_ref", "1 to 64 characters"));
+    }
+    open(ctx, t, Some(order_ref)).await
+}
+
+async fn open(
+    ctx: &Ctx,
+    t: TopUp<'_>,
+    order_ref: Option<&str>,
+) -> Result<PaymentRow, PaymentError> {
     super::post::check_key(t.key)?;
     if !(1..=MAX_TOP_UP_FEN).contains(&t.amount_fen) {
         return Err(PaymentError::invalid(
@@ -62,12 +117,20 @@ pub async fn create_top_up(ctx: &Ctx, t: TopUp<'_>) -> Result<PaymentRow, Paymen
         provider: provider.name().to_owned(),
         // 32 characters of [0-9a-f]: both providers' limit and alphabet.
         out_trade_no: id.simple().to_string(),
-        purpose: "wallet_top_up".into(),
+        purpose: if order_ref.is_some() {
+            "order"
+        } else {
+            "wallet_top_up"
+        }
+        .into(),
         owner_kind: t.owner.kind.into(),
         owner_id: t.owner.id,
-        order_ref: String::new(),
+        order_ref: order_ref.unwrap_or_default().to_owned(),
         amount_fen: t.amount_fen,
-        description: "钱包充值 / wallet top-up".into(),
+        description: match order_ref {
+            Some(o) => format!("充电订单 {o} / charging order {o}"),
+            None => "钱包充值 / wallet top-up".into(),
+        },
         channel: channel_name(&t.channel).into(),
         status: PaymentStatus::Created.as_str().into(),
         provider_txn_id: None,
@@ -81,6 +144,7 @@ pub async fn create_top_up(ctx: &Ctx, t: TopUp<'_>) -> Result<PaymentRow, Paymen
     let (existing, new) = payments::insert(&mut conn, &row).await?;
     if !new {
         let same = existing.amount_fen == row.amount_fen
+            && existing.order_ref == row.order_ref
             && existing.provider == row.provider
             && existing.owner_id == row.owner_id
             && existing.channel == row.channel;
@@ -165,6 +229,17 @@ pub async fn apply_word(
                 id: p.owner_id,
             };
             wallets::top_up_in(conn, ctx, &owner, &p.provider, p.amount_fen, p.id).await?;
+        } else {
+            wallets::order_paid_in(
+                conn,
+                ctx,
+                p.tenant_id,
+                &p.provider,
+                p.amount_fen,
+                p.id,
+                &p.order_ref,
+            )
+            .await?;
         }
         let event = proto::events::PaymentSucceeded {
             tenant_id: p.tenant_id.to_string(),

@@ -1,6 +1,6 @@
-//! Refunds of wallet top-ups to the original payment method. The money leaves the
-//! wallet first (so it cannot be spent meanwhile), waits in `refund_pending`, and either
-//! goes out through the provider or comes back to the wallet.
+//! Refunds to the original payment method, of wallet top-ups or of orders paid directly.
+//! The money leaves the wallet (or the revenue) first, so it cannot be spent meanwhile,
+//! waits in `refund_pending`, and either goes out through the provider or comes back.
 
 use chrono::Utc;
 use sqlx::PgConnection;
@@ -37,11 +37,11 @@ pub async fn refund(
         return Err(PaymentError::invalid("amount_fen", "must be positive"));
     }
     let p = super::payments::get(ctx, tenant, payment_id).await?;
-    if p.status != "succeeded" || p.purpose != "wallet_top_up" {
+    if p.status != "succeeded" {
         return Err(PaymentError::invalid(
             "payment_id",
             format!(
-                "only a paid top-up can be refunded (this one is {})",
+                "only a paid payment can be refunded (this one is {})",
                 p.status
             ),
         ));
@@ -49,7 +49,7 @@ pub async fn refund(
     let owner = owner_of(&p);
     let id = Uuid::now_v7();
     let mut tx = ctx.pool.begin().await?;
-    let (wallet, _) = wallets::ensure_in(&mut tx, &owner).await?;
+    let source = source_account(&mut tx, &p, &owner).await?;
     let pending = pending_account(&mut tx, tenant).await?;
     // Serializes refunds of one payment, so two cannot both pass the room check.
     payments::lock_by_out_no(&mut tx, &p.provider, &p.out_trade_no).await?;
@@ -85,7 +85,7 @@ pub async fn refund(
             ),
         ));
     }
-    let entry = ledger::refund(wallet, pending, amount_fen)?;
+    let entry = ledger::refund(source, pending, amount_fen)?;
     post_leg(&mut tx, ctx, "refund", &row, &entry).await?;
     tx.commit().await?;
 
@@ -170,8 +170,8 @@ pub async fn apply_refund_word(
             .await?;
         }
         RefundWord::Failed(why) => {
-            let (wallet, _) = wallets::ensure_in(conn, &owner_of(&p)).await?;
-            let entry = ledger::refund_reversed(pending, wallet, r.amount_fen)?;
+            let source = source_account(conn, &p, &owner_of(&p)).await?;
+            let entry = ledger::refund_reversed(pending, source, r.amount_fen)?;
             post_leg(conn, ctx, "refund-reversed", &r, &entry).await?;
             refunds::set_status(conn, r.id, "failed", None).await?;
             tracing::warn!(refund = %r.id, %why, "refund failed; the money is back in the wallet");
@@ -226,6 +226,27 @@ fn owner_of(p: &payments::PaymentRow) -> Owner {
         tenant: p.tenant_id,
         kind: if p.owner_kind == "org" { "org" } else { "user" },
         id: p.owner_id,
+    }
+}
+
+/// Where a refund's money comes from: the wallet a top-up credited, or the revenue an
+/// order payment became.
+async fn source_account(
+    conn: &mut PgConnection,
+    p: &payments::PaymentRow,
+    owner: &Owner,
+) -> Result<Uuid, PaymentError> {
+    if p.purpose == "order" {
+        Ok(accounts::ensure(
+            conn,
+            p.tenant_id,
+            AccountKind::Revenue,
+            "tenant",
+            &p.tenant_id.to_string(),
+        )
+        .await?)
+    } else {
+        Ok(wallets::ensure_in(conn, owner).await?.0)
     }
 }
 

@@ -130,6 +130,44 @@ pub async fn top_up_in(
     post_top_up(conn, &ctx.ns, owner, provider, amount_fen, &key, &reference).await
 }
 
+/// A charging order paid directly at a provider: the money is the operator's revenue at
+/// once (clearing → revenue), posted once per payment.
+pub async fn order_paid_in(
+    conn: &mut PgConnection,
+    ctx: &super::ctx::Ctx,
+    tenant: Uuid,
+    provider: &str,
+    amount_fen: i64,
+    payment: Uuid,
+    order_ref: &str,
+) -> Result<Posted, PaymentError> {
+    let clearing =
+        accounts::ensure(conn, tenant, AccountKind::Clearing, "provider", provider).await?;
+    let revenue = accounts::ensure(
+        conn,
+        tenant,
+        AccountKind::Revenue,
+        "tenant",
+        &tenant.to_string(),
+    )
+    .await?;
+    let entry = ledger::order_paid(clearing, revenue, amount_fen)?;
+    let key = format!("payment:{payment}");
+    let canonical = format!("order_paid|{order_ref}|{provider}|{amount_fen}");
+    post(
+        conn,
+        &ctx.ns,
+        &Request {
+            tenant,
+            key: &key,
+            canonical: &canonical,
+            reference: order_ref,
+        },
+        &entry,
+    )
+    .await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn post_top_up(
     conn: &mut PgConnection,

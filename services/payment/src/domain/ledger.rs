@@ -59,6 +59,7 @@ pub enum EntryKind {
     Refund,
     RefundSettled,
     RefundReversed,
+    OrderPaid,
 }
 
 impl EntryKind {
@@ -71,6 +72,7 @@ impl EntryKind {
             EntryKind::Refund => "refund",
             EntryKind::RefundSettled => "refund_settled",
             EntryKind::RefundReversed => "refund_reversed",
+            EntryKind::OrderPaid => "order_paid",
         }
     }
 }
@@ -249,6 +251,16 @@ pub fn refund_reversed<A: Copy + PartialEq>(
 ) -> Result<Entry<A>, LedgerError> {
     let a = positive("amount_fen", amount_fen)?;
     Entry::new(EntryKind::RefundReversed, &[(pending, -a), (wallet, a)])
+}
+
+/// A charging order paid directly at a provider: the operator's revenue.
+pub fn order_paid<A: Copy + PartialEq>(
+    clearing: A,
+    revenue: A,
+    amount_fen: i64,
+) -> Result<Entry<A>, LedgerError> {
+    let a = positive("amount_fen", amount_fen)?;
+    Entry::new(EntryKind::OrderPaid, &[(clearing, -a), (revenue, a)])
 }
 
 /// Whether `kind` may move from `balance_fen` by `delta`.

@@ -11,7 +11,6 @@ use super::perms::{WalletRead, WalletTopup};
 use super::views;
 use crate::app::ctx::Ctx;
 use crate::app::{payments, wallets};
-use crate::providers::Channel;
 use crate::store::{journal, payments as store};
 
 /// The caller as a wallet owner.
@@ -73,27 +72,11 @@ pub async fn top_up(
     ApiJson(b): ApiJson<TopUpBody>,
 ) -> ApiResult<views::Payment> {
     let key = super::idempotency_key(&headers)?;
-    let need = |v: Option<String>, field: &str| {
-        v.filter(|s| !s.is_empty()).ok_or_else(|| {
-            ApiError::invalid(format!("{field}: required for channel {}", b.channel))
-        })
-    };
-    let channel = match b.channel.as_str() {
-        "wechat_jsapi" => Channel::WechatJsapi {
-            openid: need(b.openid.clone(), "openid")?,
-        },
-        "wechat_native" => Channel::WechatNative,
-        "alipay_precreate" => Channel::AlipayPrecreate,
-        "alipay_create" => Channel::AlipayCreate {
-            buyer_id: need(b.buyer_id.clone(), "buyer_id")?,
-        },
-        "sandbox" => Channel::Sandbox,
-        other => {
-            return Err(ApiError::invalid(format!(
-                "channel: {other:?} is none of wechat_jsapi, wechat_native, alipay_precreate, alipay_create, sandbox"
-            )));
-        }
-    };
+    let channel = payments::parse_channel(
+        &b.channel,
+        b.openid.as_deref().unwrap_or_default(),
+        b.buyer_id.as_deref().unwrap_or_default(),
+    )?;
     let p = payments::create_top_up(
         &ctx,
         payments::TopUp {
