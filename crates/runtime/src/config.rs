@@ -131,7 +131,8 @@ pub struct GatewayConfig {
     /// pile gets the protocol's refusal.
     pub decision_timeout_ms: u64,
     /// How long a device command waits for its answer before the one resend (and
-    /// after it before `TIMEOUT`). The protocols say 15 s.
+    /// after it before `TIMEOUT`). The protocols say 15 s. DNY firmware packets wait
+    /// twice this, with up to three resends (fact sheet 1.4: 30 s × 3).
     pub command_timeout_ms: u64,
     /// Publish every frame's JSON to `pylon.raw.<protocol>.<device>` (stream `PYLON_RAW`)
     /// for debugging and third parties. Off saves a JSON encode and a second JetStream

@@ -6,7 +6,9 @@ use bus::{Namespace, OutgoingEvent};
 use chrono::{DateTime, Utc};
 use proto::events as pb;
 
-use crate::domain::{DeviceEvent, DeviceKey, DisconnectCause, EndReasonCode, PortState, Protocol};
+use crate::domain::{
+    DeviceEvent, DeviceKey, DisconnectCause, EndReasonCode, PortState, Protocol, TransferEnd,
+};
 
 /// `ce-source` of every gateway event.
 pub const SOURCE: &str = "pylon/gateway";
@@ -60,6 +62,16 @@ fn reason(r: EndReasonCode) -> i32 {
         EndReasonCode::NoLoad => pb::EndReason::NoLoad,
         EndReasonCode::Other => pb::EndReason::Other,
     }) as i32
+}
+
+fn transfer_end(e: TransferEnd) -> pb::FirmwareTransferEnd {
+    match e {
+        TransferEnd::Completed => pb::FirmwareTransferEnd::Completed,
+        TransferEnd::Rejected => pb::FirmwareTransferEnd::Rejected,
+        TransferEnd::Timeout => pb::FirmwareTransferEnd::Timeout,
+        TransferEnd::DeviceOffline => pb::FirmwareTransferEnd::DeviceOffline,
+        TransferEnd::Aborted => pb::FirmwareTransferEnd::Aborted,
+    }
 }
 
 fn subject(ns: &Namespace, device: &DeviceKey, kind: &str) -> String {
@@ -287,6 +299,8 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
             packet,
             total,
             result,
+            end,
+            detail,
             at,
             ..
         } => OutgoingEvent::new(
@@ -300,6 +314,8 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
                 total: *total,
                 result: *result,
                 reported_at: ts(*at),
+                end: end.map_or(pb::FirmwareTransferEnd::Unspecified, transfer_end) as i32,
+                detail: detail.clone(),
             },
         ),
     }

@@ -11,6 +11,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::control::Job;
+use crate::control::transfer::Running;
 use crate::domain::{DeviceKey, Protocol};
 use crate::sessions::Sessions;
 
@@ -31,6 +32,8 @@ pub struct Shared {
     pub registry: Option<kv::Store>,
     pub replica: String,
     pub shutdown: CancellationToken,
+    /// Piles receiving a firmware image from this replica.
+    pub transfers: Running,
     /// Device → its current connection here: the token that ends it (a second
     /// connection for the same device replaces the first) and its command queue.
     live: Mutex<HashMap<String, Live>>,
@@ -56,6 +59,7 @@ impl Shared {
             registry,
             replica,
             shutdown,
+            transfers: Running::default(),
             live: Mutex::new(HashMap::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
             per_ip: Mutex::new(HashMap::new()),

@@ -11,7 +11,7 @@ use runtime::config::GatewayConfig;
 
 use super::{rules, subject};
 use crate::domain::Protocol;
-use crate::domain::command::{Invalid, outcome, plan};
+use crate::domain::command::{Invalid, outcome, prepare};
 use crate::sessions::Sessions;
 
 /// Runs a command wherever its device is connected. `Err` when the request cannot
@@ -23,20 +23,34 @@ pub async fn call(
     command: ForwardedCommand,
 ) -> Result<CommandResult, Invalid> {
     // Validate here, so a bad request fails fast and identically on every replica.
-    let plan = plan(&command)?;
-    let connection = plan.target.connection_id();
+    let target = prepare(&command)?.target();
+    // A firmware image makes the request large: past the server's limit NATS would
+    // refuse it, so say which field is too big instead.
+    let size = command.encoded_len();
+    let max = bus.client.server_info().max_payload;
+    if max > 0 && size > max {
+        return Err(Invalid::field(
+            "firmware",
+            format!(
+                "the request is {size} bytes; the NATS server carries at most {max} \
+                 (max_payload) to the replica holding the device"
+            ),
+        ));
+    }
+    let connection = target.connection_id();
     let Some(session) = sessions.get(&connection).await else {
         return Ok(outcome(
             CommandOutcome::DeviceOffline,
             format!("设备不在线 / {connection} is not connected"),
         ));
     };
-    let protocol = if plan.target.is_dny() {
+    let protocol = if target.is_dny() {
         Protocol::Dny
     } else {
         Protocol::Gn
     };
-    // The executing replica always answers within its budget; the margin covers NATS.
+    // The executing replica always answers within its budget (a firmware transfer
+    // answers once started); the margin covers NATS.
     let wait = rules(config, protocol).budget() + Duration::from_secs(3);
     let request = async_nats::Request::new()
         .payload(command.encode_to_vec().into())

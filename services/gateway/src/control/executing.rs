@@ -1,5 +1,6 @@
 //! The replica side: commands arriving on `pylon.gateway.cmd.<replica>` go to the
-//! connection that carries their device; the reply is the command's result.
+//! connection that carries their device; the reply is the command's result (for a DNY
+//! firmware image: that its transfer started, `super::transfer`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +11,9 @@ use proto::pylon::gateway::v1::forwarded_reply::Reply;
 use proto::pylon::gateway::v1::{CommandOutcome, CommandResult, ForwardedCommand, ForwardedReply};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Job, ResultSender, rules, subject};
+use super::{Job, ResultSender, rules, subject, transfer};
 use crate::domain::Protocol;
-use crate::domain::command::{Plan, outcome, plan};
+use crate::domain::command::{Plan, Work, outcome, prepare};
 use crate::listener::Shared;
 
 /// Subscribes before returning, then serves until shutdown.
@@ -48,7 +49,7 @@ pub async fn subscribe(shared: Arc<Shared>) -> anyhow::Result<impl Future<Output
     })
 }
 
-async fn handle(shared: &Shared, payload: &[u8]) -> ForwardedReply {
+async fn handle(shared: &Arc<Shared>, payload: &[u8]) -> ForwardedReply {
     let invalid = |why: String| ForwardedReply {
         reply: Some(Reply::InvalidArgument(why)),
     };
@@ -56,12 +57,13 @@ async fn handle(shared: &Shared, payload: &[u8]) -> ForwardedReply {
         Ok(c) => c,
         Err(e) => return invalid(format!("request: {e}")),
     };
-    let plan = match plan(&command) {
-        Ok(p) => p,
+    let result = match prepare(&command) {
+        Ok(Work::Command(plan)) => run(shared, plan).await,
+        Ok(Work::Transfer(t)) => transfer::start(shared, t),
         Err(e) => return invalid(e.0),
     };
     ForwardedReply {
-        reply: Some(Reply::Result(run(shared, plan).await)),
+        reply: Some(Reply::Result(result)),
     }
 }
 
@@ -73,37 +75,42 @@ pub async fn run(shared: &Shared, plan: Plan) -> CommandResult {
         Protocol::Gn
     };
     let wait = rules(&shared.config, protocol).budget() + Duration::from_secs(1);
-    let connection = plan.target.connection_id();
-    let mut result = match shared.commands_for(&connection) {
-        None => offline(&connection),
-        Some(queue) => {
-            let (tx, rx) = oneshot::channel();
-            match queue.try_send(Job {
-                plan,
-                reply: ResultSender(tx),
-            }) {
-                Err(mpsc::error::TrySendError::Full(_)) => outcome(
-                    CommandOutcome::Busy,
-                    "设备命令队列已满 / too many commands queued for this device",
-                ),
-                Err(mpsc::error::TrySendError::Closed(_)) => offline(&connection),
-                Ok(()) => match tokio::time::timeout(wait, rx).await {
-                    Ok(Ok(r)) => r,
-                    // The connection ended between accepting and finishing the command.
-                    Ok(Err(_)) => offline(&connection),
-                    Err(_) => outcome(
-                        CommandOutcome::Timeout,
-                        "命令超时 / the command did not finish in time",
-                    ),
-                },
-            }
-        }
-    };
+    let mut result = execute(shared, plan, wait).await;
     result.replica.clone_from(&shared.replica);
     result
 }
 
-fn offline(connection: &str) -> CommandResult {
+/// Queues `plan` on its connection here and waits up to `wait` for its result (the
+/// executor always ends a command within its budget; `wait` only guards against a
+/// connection task that stopped answering).
+pub async fn execute(shared: &Shared, plan: Plan, wait: Duration) -> CommandResult {
+    let connection = plan.target.connection_id();
+    let Some(queue) = shared.commands_for(&connection) else {
+        return offline(&connection);
+    };
+    let (tx, rx) = oneshot::channel();
+    match queue.try_send(Job {
+        plan,
+        reply: ResultSender(tx),
+    }) {
+        Err(mpsc::error::TrySendError::Full(_)) => outcome(
+            CommandOutcome::Busy,
+            "设备命令队列已满 / too many commands queued for this device",
+        ),
+        Err(mpsc::error::TrySendError::Closed(_)) => offline(&connection),
+        Ok(()) => match tokio::time::timeout(wait, rx).await {
+            Ok(Ok(r)) => r,
+            // The connection ended between accepting and finishing the command.
+            Ok(Err(_)) => offline(&connection),
+            Err(_) => outcome(
+                CommandOutcome::Timeout,
+                "命令超时 / the command did not finish in time",
+            ),
+        },
+    }
+}
+
+pub fn offline(connection: &str) -> CommandResult {
     outcome(
         CommandOutcome::DeviceOffline,
         format!("设备不在线 / {connection} has no connection on this replica"),

@@ -1,10 +1,12 @@
 //! Device commands at run time: the gRPC side finds the replica holding the device's
 //! connection (`calling`), that replica's subscriber hands the command to the connection
 //! (`executing`), and the connection's [`Executor`](crate::domain::executor::Executor)
-//! applies the protocol's rules.
+//! applies the protocol's rules. A DNY firmware image becomes a background `transfer` on
+//! the replica holding the pile.
 
 pub mod calling;
 pub mod executing;
+pub mod transfer;
 
 use std::time::Duration;
 
@@ -13,7 +15,7 @@ use runtime::config::GatewayConfig;
 use tokio::sync::oneshot;
 
 use crate::domain::Protocol;
-use crate::domain::command::Plan;
+use crate::domain::command::{PACKET_RESENDS, Plan, Timing};
 use crate::domain::executor::{Rules, Waiter};
 
 /// A command on its way to a connection's executor.
@@ -39,6 +41,16 @@ pub fn rules(config: &GatewayConfig, protocol: Protocol) -> Rules {
     match protocol {
         Protocol::Dny => Rules::dny(timeout),
         Protocol::Gn => Rules::gn(timeout),
+    }
+}
+
+/// The answer rule of DNY firmware packets (fact sheet 1.4: 30 s, up to three resends):
+/// twice `gateway.command_timeout_ms`, so the protocols' 15 s gives 30 s and a test that
+/// shortens commands shortens packets alike.
+pub fn upgrade_timing(config: &GatewayConfig) -> Timing {
+    Timing {
+        answer_timeout: Duration::from_millis(config.command_timeout_ms) * 2,
+        resends: PACKET_RESENDS,
     }
 }
 

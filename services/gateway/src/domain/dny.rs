@@ -127,15 +127,19 @@ impl DnySession {
                         .unwrap_or_default();
                     let json = codec_dny::describe(&raw, Direction::Up);
                     let typed = Frame::<Uplink>::from_raw(&raw);
-                    if let Ok(frame) = &typed
-                        && may_answer_a_command(&frame.message)
-                    {
-                        out.push(Output::Reply(Reply::Dny {
-                            frame: frame.clone(),
-                            hex: frame_hex.clone(),
-                            json: json.clone(),
-                        }));
-                    }
+                    // The reply goes after the frame's events: the connection publishes
+                    // in order, so whoever the command's result reaches finds them
+                    // published (a firmware transfer's end after its last packet's).
+                    let reply = match &typed {
+                        Ok(frame) if may_answer_a_command(&frame.message) => {
+                            Some(Output::Reply(Reply::Dny {
+                                frame: frame.clone(),
+                                hex: frame_hex.clone(),
+                                json: json.clone(),
+                            }))
+                        }
+                        _ => None,
+                    };
                     out.push(Output::Raw {
                         device_id: raw.physical_id.to_string(),
                         frame_hex,
@@ -148,6 +152,7 @@ impl DnySession {
                             raw.command
                         ))),
                     }
+                    out.extend(reply);
                 }
                 Err(e) if e.can_continue() => out.push(Output::Malformed(e.to_string())),
                 Err(e) => return Err(Fatal(e.to_string())),

@@ -204,17 +204,35 @@ pub enum DeviceEvent {
         parameters: BTreeMap<String, String>,
         at: DateTime<Utc>,
     },
-    /// A firmware packet was answered.
+    /// A firmware packet was answered, or a transfer the gateway ran ended (`end`).
     FirmwareProgress {
         device: DeviceKey,
         /// The packet the device answered for (from 1); 0 when the answer has none.
         packet: u32,
-        /// Packets in all; 0 here, the upgrade campaign knows it.
+        /// Packets in all: 0 on a packet answer (it does not say), set on a transfer's
+        /// end.
         total: u32,
         /// 0 ok, otherwise the device's code.
         result: u32,
+        /// How the gateway's transfer ended; `None` on a packet answer.
+        end: Option<TransferEnd>,
+        /// Why it ended, zh-CN / en; empty on a packet answer.
+        detail: String,
         at: DateTime<Utc>,
     },
+}
+
+/// How a firmware transfer the gateway ran ended (device.proto `FirmwareTransferEnd`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferEnd {
+    Completed,
+    /// The device refused a packet, or kept asking for it again.
+    Rejected,
+    /// A packet stayed unanswered after its resends.
+    Timeout,
+    DeviceOffline,
+    /// The gateway gave up (shutdown, the device stayed busy).
+    Aborted,
 }
 
 /// Why a device behind a live connection counts as gone (device.proto

@@ -4,7 +4,8 @@
 //! - one command in flight per device (a lane: a DNY pile, a GN socket or gateway);
 //! - at least `min_gap` between two commands to a device (DNY: 0.5 s);
 //! - no answer within `answer_timeout` → the same frame again (same message id), at most
-//!   `resends` times, then `TIMEOUT`;
+//!   `resends` times, then `TIMEOUT` — the connection's rule, or the plan's own
+//!   [`Timing`] where it has one (DNY firmware packets: 30 s, three resends);
 //! - a bounded queue per device; a command that waited longer than one whole command's
 //!   worth of time ends `BUSY` without having been sent, so callers never hang and never
 //!   get a late, surprising start.
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use proto::pylon::gateway::v1::{CommandOutcome, CommandResult};
 
-use super::command::{Expect, Plan, Reply, outcome};
+use super::command::{Expect, Plan, Reply, Timing, outcome};
 
 /// Someone waiting for a command's result; the executor drops queued commands whose
 /// waiter is gone instead of sending them.
@@ -51,9 +52,17 @@ impl Rules {
         }
     }
 
-    /// The longest a command may fly: every transmission's full timeout.
+    /// The answer rule of a command without its own.
+    pub fn timing(&self) -> Timing {
+        Timing {
+            answer_timeout: self.answer_timeout,
+            resends: self.resends,
+        }
+    }
+
+    /// The longest an ordinary command may fly: every transmission's full timeout.
     pub fn flight(&self) -> Duration {
-        self.answer_timeout * (self.resends + 1)
+        self.timing().flight()
     }
 
     /// The longest a caller waits: one command ahead of it, then its own.
@@ -85,6 +94,8 @@ struct InFlight<W> {
     frame: Bytes,
     attempts: u32,
     resend_at: Instant,
+    /// The plan's own timing, or the connection's.
+    timing: Timing,
 }
 
 struct Lane<W> {
@@ -172,9 +183,9 @@ impl<W: Waiter> Executor<W> {
             if let Some(f) = lane.flying.as_mut()
                 && now >= f.resend_at
             {
-                if f.attempts <= rules.resends {
+                if f.attempts <= f.timing.resends {
                     f.attempts += 1;
-                    f.resend_at = now + rules.answer_timeout;
+                    f.resend_at = now + f.timing.answer_timeout;
                     lane.last_sent = Some(now);
                     effects.push(Effect::Send(f.frame.clone()));
                 } else if let Some(f) = lane.flying.take() {
@@ -182,7 +193,7 @@ impl<W: Waiter> Executor<W> {
                         CommandOutcome::Timeout,
                         format!(
                             "设备未应答 / no answer after {} transmissions, {:?} apart",
-                            f.attempts, rules.answer_timeout
+                            f.attempts, f.timing.answer_timeout
                         ),
                     );
                     r.attempts = f.attempts;
@@ -243,13 +254,15 @@ impl<W: Waiter> Executor<W> {
                 effects.push(Effect::Done(q.waiter, r));
                 continue;
             }
+            let timing = q.plan.timing.unwrap_or(rules.timing());
             lane.flying = Some(InFlight {
                 plan: q.plan,
                 waiter: q.waiter,
                 correlation,
                 frame,
                 attempts: 1,
-                resend_at: now + rules.answer_timeout,
+                resend_at: now + timing.answer_timeout,
+                timing,
             });
         }
     }
@@ -479,6 +492,64 @@ mod tests {
         closed.sort_unstable();
         let offline = CommandOutcome::DeviceOffline as i32;
         assert_eq!(closed, [(1, offline), (2, offline)]);
+    }
+
+    #[test]
+    fn a_plan_with_its_own_timing_waits_longer_and_resends_more_often() {
+        let t0 = Instant::now();
+        let mut ex = Executor::new(rules(), 40);
+        let mut packet = reboot();
+        packet.timing = Some(Timing {
+            answer_timeout: Duration::from_secs(30),
+            resends: 3,
+        });
+        assert_eq!(sent(&ex.submit(packet, W(1, Default::default()), t0)), [40]);
+        assert!(
+            ex.poll(t0 + Duration::from_secs(15)).is_empty(),
+            "not the connection's 15 s"
+        );
+        assert_eq!(ex.next_wakeup(), Some(t0 + Duration::from_secs(30)));
+        for k in 1..=3 {
+            let e = ex.poll(t0 + Duration::from_secs(30 * k));
+            assert_eq!(sent(&e), [40], "resend {k} reuses the message id");
+            assert!(done(e).is_empty());
+        }
+        let d = done(ex.poll(t0 + Duration::from_secs(120)));
+        assert_eq!(d, [(1, CommandOutcome::Timeout as i32, 4)]);
+        // The next ordinary command is back on the connection's rule.
+        ex.submit(
+            reboot(),
+            W(2, Default::default()),
+            t0 + Duration::from_secs(121),
+        );
+        assert_eq!(
+            ex.next_wakeup(),
+            Some(t0 + Duration::from_secs(136)),
+            "15 s again"
+        );
+    }
+
+    #[test]
+    fn an_answered_packet_still_keeps_half_a_second_before_the_next() {
+        let t0 = Instant::now();
+        let mut ex = Executor::new(rules(), 1);
+        let packet = || {
+            let mut p = reboot();
+            p.timing = Some(Timing {
+                answer_timeout: Duration::from_millis(800),
+                resends: 3,
+            });
+            p
+        };
+        ex.submit(packet(), W(1, Default::default()), t0);
+        ex.on_reply(&answer(1), t0 + Duration::from_millis(50));
+        let e = ex.submit(
+            packet(),
+            W(2, Default::default()),
+            t0 + Duration::from_millis(60),
+        );
+        assert!(sent(&e).is_empty(), "the spacing holds for packets too");
+        assert_eq!(sent(&ex.poll(t0 + Duration::from_millis(500))), [2]);
     }
 
     #[test]

@@ -11,7 +11,9 @@ pub mod executor;
 pub mod gn;
 
 pub use card::card_answer;
-pub use event::{DeviceEvent, DeviceKey, DisconnectCause, EndReasonCode, PortState, Protocol};
+pub use event::{
+    DeviceEvent, DeviceKey, DisconnectCause, EndReasonCode, PortState, Protocol, TransferEnd,
+};
 
 /// What handling some bytes produced, in order.
 #[derive(Debug, Clone, PartialEq)]

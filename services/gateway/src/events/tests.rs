@@ -83,11 +83,28 @@ fn parameters_and_firmware_progress_are_published() {
         packet: 12,
         total: 0,
         result: 1,
+        end: None,
+        detail: String::new(),
         at: at(),
     });
     assert!(ev.subject.ends_with(".firmware_progress"));
     let p: pb::FirmwareProgress = ev.decode().unwrap();
     assert_eq!((p.packet, p.result), (12, 1));
+    assert_eq!(p.end, pb::FirmwareTransferEnd::Unspecified as i32);
+
+    let ev = publish(&DeviceEvent::FirmwareProgress {
+        device: socket(),
+        packet: 3,
+        total: 5,
+        result: 2,
+        end: Some(crate::domain::TransferEnd::Rejected),
+        detail: "固件校验和错误 / firmware sum error (2)".into(),
+        at: at(),
+    });
+    let p: pb::FirmwareProgress = ev.decode().unwrap();
+    assert_eq!((p.packet, p.total, p.result), (3, 5, 2));
+    assert_eq!(p.end, pb::FirmwareTransferEnd::Rejected as i32);
+    assert!(p.detail.contains("sum error"), "{}", p.detail);
 }
 
 #[test]

@@ -21,7 +21,7 @@ fn outcome(r: &proto::pylon::gateway::v1::CommandResult) -> CommandOutcome {
 }
 
 /// Waits until the device's session is known (its first frame was handled).
-async fn connected(h: &mut Harness, device: &str) {
+pub async fn connected(h: &mut Harness, device: &str) {
     loop {
         let (_, c): (_, pb::DeviceConnected) = h.next("connected").await;
         if c.device.unwrap().device_id == device {

@@ -11,6 +11,7 @@ mod liveness;
 mod policy;
 mod sim;
 mod started;
+mod upgrade;
 
 use std::sync::Arc;
 use std::time::Duration;

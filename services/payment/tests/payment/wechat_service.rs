@@ -271,3 +271,44 @@ async fn a_wechat_refund_completes_by_its_notification() {
     assert_eq!(balance(&s, &me).await, 600);
     s.db.assert_books_balance().await;
 }
+
+#[tokio::test]
+async fn a_failed_wechat_payment_ends_failed_without_credit_and_says_so() {
+    let s = service().await;
+    let me = driver();
+    let mut events = {
+        let client = async_nats::connect(testkit::nats_url()).await.unwrap();
+        let sub = client
+            .subscribe(
+                s.db.ns
+                    .subject(&["payment", &me.tenant.to_string(), "payment", "failed"]),
+            )
+            .await
+            .unwrap();
+        client.flush().await.unwrap();
+        (client, sub)
+    };
+    let p = top_up(&s, &me, 800, "f").await;
+    s.sim.fail(&p.out_trade_no, "余额不足").unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::minutes(2);
+    let r = reconcile::once(&s.ctx, later, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!((r.applied, r.errors), (1, 0));
+    let failed = payment::app::payments::get(&s.ctx, me.tenant, p.id)
+        .await
+        .unwrap();
+    assert_eq!(failed.status, "failed");
+    assert_eq!(balance(&s, &me).await, 0);
+    let msg = tokio::time::timeout(
+        Duration::from_secs(10),
+        futures::StreamExt::next(&mut events.1),
+    )
+    .await
+    .expect("payment.failed published")
+    .unwrap();
+    let ev =
+        <proto::events::PaymentFailed as prost::Message>::decode(msg.payload.as_ref()).unwrap();
+    assert_eq!(ev.payment_id, p.id.to_string());
+    s.db.assert_books_balance().await;
+}

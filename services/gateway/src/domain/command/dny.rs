@@ -1,5 +1,6 @@
 //! DNY's half of commands (fact sheet 1.4, 1.7.8–1.7.10, 1.8.6): the 0x8x frames, and
-//! their answers, which echo the command byte and message id.
+//! their answers, which echo the command byte and message id (firmware packets:
+//! `firmware`, `transfer`).
 
 use bytes::Bytes;
 use codec_dny::{
@@ -11,7 +12,7 @@ use proto::pylon::gateway::v1::start_charging_request::Limit;
 use proto::pylon::gateway::v1::{CommandResult, PortReading};
 
 use super::request::{hex_frame, known_keys, numeric_fields, port, value};
-use super::{Expect, Invalid, Kind, Outgoing, Plan, Target, ok, rejected};
+use super::{Expect, Invalid, Kind, Outgoing, Plan, Target, firmware, ok, rejected};
 use crate::domain::PortState;
 
 /// DNY piles have at most 16 ports (0-based on the wire, 0xFF = "any").
@@ -27,6 +28,7 @@ pub(super) fn plan(id: PhysicalId, request: &Request) -> Result<Plan, Invalid> {
         outgoing: Outgoing::Dny(message),
         expect: Expect::Answer,
         port,
+        timing: None,
     };
     Ok(match request {
         Request::Start(r) => {
@@ -114,6 +116,20 @@ pub(super) fn plan(id: PhysicalId, request: &Request) -> Result<Plan, Invalid> {
         ),
         Request::Reboot(_) => plan(Kind::Reboot, Downlink::Reboot(NoData::default()), None),
         // 0xE4: the pile downloads its firmware itself; the answer is not documented.
+        // (With an image the request is a `Transfer`: `request::prepare` never gets here.)
+        Request::Upgrade(r) if !r.firmware.is_empty() => {
+            return Err(Invalid::field(
+                "firmware",
+                "an image is a transfer of many packets, not one command",
+            ));
+        }
+        Request::Upgrade(r) if !r.dny_kind.is_empty() || r.check_packet.is_some() => {
+            return Err(Invalid::field(
+                "firmware",
+                "required with dny_kind or check_packet (without it the pile downloads by \
+                 itself: 0xE4)",
+            ));
+        }
         Request::Upgrade(_) => Plan {
             expect: Expect::Nothing,
             ..plan(
@@ -155,6 +171,7 @@ pub(super) fn plan(id: PhysicalId, request: &Request) -> Result<Plan, Invalid> {
                     Expect::Nothing
                 },
                 port: None,
+                timing: None,
             }
         }
     })
@@ -324,6 +341,12 @@ pub(super) fn interpret(plan: &Plan, frame: &Frame<Uplink>) -> CommandResult {
             r.parameters = numeric_fields(&frame.message.fields());
             r
         }
+        Uplink::UpgradeSubDeviceAnswer(a)
+        | Uplink::UpgradePowerBoardAnswer(a)
+        | Uplink::UpgradeHostWideAnswer(a)
+        | Uplink::UpgradeOldAnswer(a)
+        | Uplink::HostUpgradeOldAnswer(a)
+        | Uplink::HostUpgradeAnswer(a) => firmware::interpret(plan, frame.message.command(), a),
         other => match result_byte(other) {
             Some(0) | None => ok(0),
             Some(code) => rejected(

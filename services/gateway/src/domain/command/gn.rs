@@ -42,6 +42,7 @@ pub(super) fn plan(target: Target, request: &Request) -> Result<Plan, Invalid> {
         outgoing: Outgoing::Gn(message),
         expect: Expect::Answer,
         port,
+        timing: None,
     };
     let socket = || match target {
         Target::Socket(s) => Ok(s.socket()),
@@ -198,6 +199,13 @@ pub(super) fn plan(target: Target, request: &Request) -> Result<Plan, Invalid> {
         }
         Request::Upgrade(r) => {
             gateway_only()?;
+            if !r.firmware.is_empty() || !r.dny_kind.is_empty() || r.check_packet.is_some() {
+                return Err(Invalid::field(
+                    "firmware",
+                    "a GN gateway fetches its firmware over FTP (ftp_host, ftp_port, \
+                     file_name); firmware, dny_kind and check_packet are for DNY piles",
+                ));
+            }
             let ftp_ip = r
                 .ftp_host
                 .parse::<Ipv4Addr>()
@@ -318,6 +326,7 @@ pub(super) fn plan(target: Target, request: &Request) -> Result<Plan, Invalid> {
                     Expect::Nothing
                 },
                 port: None,
+                timing: None,
             }
         }
     })

@@ -1,18 +1,26 @@
 //! Device commands, pure: which device a request is for, the frame it becomes once the
 //! executor gives it a message id / sequence, which uplink frame answers it, and what that
-//! answer means. `request` turns the gRPC requests into a [`Plan`]; `dny` and `gn` hold
-//! each protocol's half; [`super::executor`] schedules plans on a connection.
+//! answer means. `request` turns the gRPC requests into a [`Plan`] (or, for a DNY
+//! firmware image, a [`Transfer`] of many plans); `dny` and `gn` hold each protocol's
+//! half, `firmware` and `transfer` the DNY upgrade packets; [`super::executor`] schedules
+//! plans on a connection.
 
 mod dny;
+mod firmware;
 mod gn;
 mod request;
+mod transfer;
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use codec_dny::PhysicalId;
 use codec_gn::{GatewayId, SocketRef};
 use proto::pylon::gateway::v1::{CommandOutcome, CommandResult};
 
-pub use request::plan;
+pub use firmware::{MAX_FIRMWARE_BYTES, PACKET_RESENDS};
+pub use request::{Work, plan, prepare};
+pub use transfer::{End, Step, Transfer};
 
 /// A request the gateway cannot turn into a frame; names the field. Nothing is sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,6 +141,24 @@ pub struct Plan {
     pub expect: Expect,
     /// The port the command is about (1-based), for reading its answer.
     pub port: Option<u32>,
+    /// Its own answer rule instead of the connection's (DNY firmware packets: 30 s,
+    /// three resends, fact sheet 1.4); `None` for every ordinary command.
+    pub timing: Option<Timing>,
+}
+
+/// How long a command waits for its answer and how often it is sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    pub answer_timeout: Duration,
+    /// Transmissions after the first, each with the same message id.
+    pub resends: u32,
+}
+
+impl Timing {
+    /// The longest the command may fly: every transmission's full timeout.
+    pub fn flight(&self) -> Duration {
+        self.answer_timeout * (self.resends + 1)
+    }
 }
 
 /// An uplink frame that may answer a command, as the session decoded it.

@@ -4,17 +4,50 @@
 use proto::pylon::gateway::v1::ForwardedCommand;
 use proto::pylon::gateway::v1::forwarded_command::Request;
 
-use super::{Invalid, Plan, Target, dny, gn};
+use super::{Invalid, Plan, Target, Transfer, dny, gn};
 
-/// Validates a request and builds the command it becomes.
-pub fn plan(cmd: &ForwardedCommand) -> Result<Plan, Invalid> {
+/// What a request becomes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// One command: one frame and its answer.
+    Command(Plan),
+    /// A DNY firmware image: packets, one command each, run in the background.
+    Transfer(Transfer),
+}
+
+impl Work {
+    pub fn target(&self) -> Target {
+        match self {
+            Work::Command(p) => p.target,
+            Work::Transfer(t) => t.target(),
+        }
+    }
+}
+
+/// Validates a request and builds what it becomes.
+pub fn prepare(cmd: &ForwardedCommand) -> Result<Work, Invalid> {
     let Some(request) = &cmd.request else {
         return Err(Invalid("request: empty".into()));
     };
     let target = Target::parse(device_id(request))?;
-    match target {
-        Target::Dny(id) => dny::plan(id, request),
-        Target::Gateway(_) | Target::Socket(_) => gn::plan(target, request),
+    match (target, request) {
+        (Target::Dny(id), Request::Upgrade(r)) if !r.firmware.is_empty() => {
+            Transfer::new(id, r).map(Work::Transfer)
+        }
+        (Target::Dny(id), _) => dny::plan(id, request).map(Work::Command),
+        (Target::Gateway(_) | Target::Socket(_), _) => gn::plan(target, request).map(Work::Command),
+    }
+}
+
+/// Validates a request that is one command and builds it (a firmware transfer is
+/// refused: it is many).
+pub fn plan(cmd: &ForwardedCommand) -> Result<Plan, Invalid> {
+    match prepare(cmd)? {
+        Work::Command(p) => Ok(p),
+        Work::Transfer(_) => Err(Invalid::field(
+            "firmware",
+            "an image is a transfer of many packets, not one command",
+        )),
     }
 }
 

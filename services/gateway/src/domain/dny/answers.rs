@@ -96,6 +96,8 @@ fn firmware(device: DeviceKey, a: &UpgradeAnswer, now: DateTime<Utc>, out: &mut 
         packet: a.packet.map_or(0, u32::from),
         total: 0,
         result: u32::from(a.result),
+        end: None,
+        detail: String::new(),
         at: now,
     }));
 }
