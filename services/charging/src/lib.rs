@@ -1,12 +1,27 @@
-//! The charging service: owns the asset registry, device provisioning, the order state machine and the driver-facing charging API.
+//! The charging service: owns the asset registry, device provisioning, the live state of
+//! piles, the order state machine and the driver-facing charging API.
 //!
-//! Error codes of this service are in the 12xxx range (DESIGN §6).
+//! One module per capability, each with its own domain (pure), store (schema
+//! `charging` only), use cases and REST routes: `registry` (sites, models, devices,
+//! ports, QR codes; mirrored to the gateway's `device_registry`), `live` (online state
+//! and port status from device events; card decisions for the gateway), `orders` (the
+//! order state machine and the scan → pay → charge → settle flow). Error codes are 12xxx
+//! (DESIGN §6), mapped in `error`. docs/charging.md describes it.
 
 mod api;
+pub mod ctx;
+pub mod error;
+pub mod events;
+pub mod live;
+pub mod orders;
+pub mod registry;
 
 use bus::SchemaName;
 use futures::future::BoxFuture;
 use runtime::{GrpcRoutes, Service, ServiceContext};
+use sqlx::migrate::Migrator;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// The service's name: its `pylon run` role, its REST prefix, its gRPC package.
 pub const NAME: &str = "charging";
@@ -26,18 +41,38 @@ impl Service for Charging {
         Some(SCHEMA)
     }
 
-    fn http(&self, ctx: &ServiceContext) -> axum::Router {
-        api::http::router(ctx.clone())
+    fn migrator(&self) -> Option<&'static Migrator> {
+        Some(&MIGRATOR)
     }
 
-    fn grpc(&self, ctx: &ServiceContext, routes: &mut GrpcRoutes) {
-        api::grpc::register(ctx.clone(), routes);
+    fn http(&self, svc: &ServiceContext) -> axum::Router {
+        match ctx::Ctx::new(svc) {
+            Ok(ctx) => api::http::router(ctx, svc.clone()),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "charging cannot serve HTTP");
+                axum::Router::new()
+            }
+        }
     }
 
-    fn run(&self, ctx: ServiceContext) -> BoxFuture<'static, anyhow::Result<()>> {
+    fn grpc(&self, svc: &ServiceContext, routes: &mut GrpcRoutes) {
+        api::grpc::register(svc.clone(), routes);
+    }
+
+    fn run(&self, svc: ServiceContext) -> BoxFuture<'static, anyhow::Result<()>> {
         Box::pin(async move {
-            ctx.mark_ready("started");
-            ctx.run_outbox_relay(SCHEMA).await
+            let ctx = ctx::Ctx::new(&svc)?;
+            let stop = svc.shutdown.clone();
+            let (registry, live, orders) = tokio::join!(
+                registry::run(ctx.clone(), stop.clone()),
+                live::run(ctx.clone(), stop.clone()),
+                orders::run(ctx.clone(), stop.clone()),
+            );
+            registry?;
+            live?;
+            orders?;
+            svc.mark_ready("started");
+            svc.run_outbox_relay(SCHEMA).await
         })
     }
 }

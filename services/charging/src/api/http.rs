@@ -1,4 +1,4 @@
-//! REST under `/api/v1/charging`.
+//! REST under `/api/v1/charging`: each capability's routes, and `info`.
 
 use axum::Router;
 use axum::extract::State;
@@ -7,13 +7,21 @@ use runtime::ServiceContext;
 use runtime::http::{ApiResult, ok};
 use runtime::service::InfoView;
 
-pub fn router(ctx: ServiceContext) -> Router {
+use crate::ctx::Ctx;
+
+pub fn router(ctx: Ctx, svc: ServiceContext) -> Router {
+    let api = Router::new()
+        .merge(crate::registry::http::routes())
+        .merge(crate::live::http::routes())
+        .merge(crate::orders::http::routes())
+        .with_state(ctx);
     Router::new()
         .route("/api/v1/charging/info", get(info))
-        .with_state(ctx)
+        .with_state(svc)
+        .merge(api)
 }
 
 /// `GET /api/v1/charging/info`: who is serving (the REST twin of the `GetInfo` RPC).
-async fn info(State(ctx): State<ServiceContext>) -> ApiResult<InfoView> {
-    Ok(ok(ctx.info_view()))
+async fn info(State(svc): State<ServiceContext>) -> ApiResult<InfoView> {
+    Ok(ok(svc.info_view()))
 }

@@ -1,0 +1,27 @@
+//! What every capability of the service needs.
+
+use std::sync::Arc;
+
+use runtime::ServiceContext;
+use sqlx::PgPool;
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub pool: PgPool,
+    pub bus: bus::Bus,
+    pub config: Arc<runtime::Config>,
+}
+
+impl Ctx {
+    pub fn new(svc: &ServiceContext) -> anyhow::Result<Self> {
+        Ok(Self {
+            pool: svc.db()?.clone(),
+            bus: svc.bus.clone(),
+            config: svc.config.clone(),
+        })
+    }
+
+    pub fn ns(&self) -> &bus::Namespace {
+        &self.bus.namespace
+    }
+}

@@ -1,0 +1,29 @@
+//! What charging publishes (stream PYLON_CHARGING), always through its outbox in the
+//! transaction of the change. Event types are named in `bus::catalog`.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::error::ChargingError;
+
+/// Writes `event` to the outbox as `pylon.charging.<tenant>.<aggregate>.<name>`.
+pub async fn enqueue<E: bus::Event>(
+    conn: &mut PgConnection,
+    ns: &bus::Namespace,
+    tenant: &str,
+    (aggregate, name): (&str, &str),
+    now: DateTime<Utc>,
+    event: &E,
+) -> Result<(), ChargingError> {
+    let token = |s: &str| bus::Token::new(s.to_owned());
+    let subject = bus::subject::event_subject(
+        ns,
+        &token(crate::NAME)?,
+        &token(tenant)?,
+        &token(aggregate)?,
+        &token(name)?,
+    );
+    let ev = bus::OutgoingEvent::new(subject, "pylon/charging", tenant, now, event);
+    bus::Outbox::new(crate::SCHEMA).enqueue(conn, &ev).await?;
+    Ok(())
+}

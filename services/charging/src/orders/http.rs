@@ -1,0 +1,9 @@
+//! REST routes of the `orders` capability, under `/api/v1/charging`.
+
+use axum::Router;
+
+use crate::ctx::Ctx;
+
+pub fn routes() -> Router<Ctx> {
+    Router::new()
+}
