@@ -9,7 +9,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize, Serializer};
 
+mod charging;
 mod payment;
+pub use charging::ChargingConfig;
 pub use payment::{AlipayConfig, PaymentConfig, SandboxConfig, WechatPayConfig};
 
 /// A value that must never be printed or logged: `Debug` and `Serialize` mask it.
@@ -58,6 +60,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub identity: IdentityConfig,
     pub payment: PaymentConfig,
+    pub charging: ChargingConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -554,6 +557,7 @@ impl Config {
         }
         self.validate_auth()?;
         self.payment.validate()?;
+        self.charging.validate()?;
         Ok(())
     }
 

@@ -1,0 +1,66 @@
+//! The `[charging]` section: where the charging service reaches the services it calls
+//! (all in one process by default: `pylon run all` serves every gRPC API on one port),
+//! and the order timeouts of its state machine.
+
+use serde::{Deserialize, Serialize};
+
+use super::ConfigError;
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChargingConfig {
+    /// gRPC of the gateway (`DeviceControl`).
+    pub gateway_grpc_url: String,
+    /// gRPC of the payment service (holds, captures, wallets).
+    pub payment_grpc_url: String,
+    /// gRPC of the billing service (tariffs, quotes, rating).
+    pub billing_grpc_url: String,
+    /// An order the pile has not confirmed within this is `start_failed` (its hold is
+    /// released). Longer than the gateway's command timeout with its one resend.
+    pub start_timeout_secs: u64,
+    /// A stopped or ended order whose settlement has not arrived within this is closed
+    /// from its last meter sample and marked `needs_review`.
+    pub settlement_timeout_secs: u64,
+}
+
+impl Default for ChargingConfig {
+    fn default() -> Self {
+        Self {
+            gateway_grpc_url: "http://127.0.0.1:50051".into(),
+            payment_grpc_url: "http://127.0.0.1:50051".into(),
+            billing_grpc_url: "http://127.0.0.1:50051".into(),
+            start_timeout_secs: 45,
+            settlement_timeout_secs: 600,
+        }
+    }
+}
+
+impl ChargingConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        for (key, url) in [
+            ("charging.gateway_grpc_url", &self.gateway_grpc_url),
+            ("charging.payment_grpc_url", &self.payment_grpc_url),
+            ("charging.billing_grpc_url", &self.billing_grpc_url),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    key,
+                    problem: "must be an http:// or https:// URL".into(),
+                });
+            }
+        }
+        if !(10..=600).contains(&self.start_timeout_secs) {
+            return Err(ConfigError::Invalid {
+                key: "charging.start_timeout_secs",
+                problem: "must be 10..=600".into(),
+            });
+        }
+        if !(60..=86_400).contains(&self.settlement_timeout_secs) {
+            return Err(ConfigError::Invalid {
+                key: "charging.settlement_timeout_secs",
+                problem: "must be 60..=86400".into(),
+            });
+        }
+        Ok(())
+    }
+}
