@@ -58,7 +58,7 @@ enum Command {
     /// Run simulated piles against a gateway until Ctrl-C:
     /// `pylon sim --dny N --gn M [--ports K] --target HOST:PORT [--profile …]`.
     Sim(crate::simulate::SimArgs),
-    /// Benchmarks against the configured stack: `pylon bench auth`.
+    /// Benchmarks against the configured stack: `pylon bench auth`, `pylon bench gateway`.
     Bench {
         #[command(subcommand)]
         command: crate::bench::BenchCommand,
@@ -78,6 +78,7 @@ impl Cli {
 }
 
 pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCode> {
+    let config_path = cli.config_path();
     match cli.command {
         Command::Decode {
             protocol,
@@ -124,7 +125,7 @@ pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCo
         }
         Command::Bench { command } => {
             let _telemetry = runtime::telemetry::init(&config.telemetry)?;
-            crate::bench::execute(command, config).await
+            crate::bench::execute(command, config, config_path).await
         }
         Command::Run { services } => {
             let selected = match crate::services::select(&services) {

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bench_gateway;
 mod commands;
 mod decode;
 mod run;

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use axum::extract::State;
 use axum::routing::get;
-use clap::Subcommand;
 use futures::future::BoxFuture;
 use runtime::auth::{Auth, OrgPath};
 use runtime::http::{ApiResult, ok};
@@ -25,23 +24,21 @@ use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection};
 use tokio_util::sync::CancellationToken;
 
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Authenticated GET on another service at a fixed rate, and login throughput.
-    Auth {
-        /// Requests per second for the authenticated GET.
-        #[arg(long, default_value_t = 1000)]
-        rate: u32,
-        /// Seconds to run the GET load (after a 2 s warm-up).
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        /// Seconds to measure logins.
-        #[arg(long, default_value_t = 5)]
-        login_seconds: u64,
-        /// Concurrent logins.
-        #[arg(long, default_value_t = 4)]
-        login_concurrency: usize,
-    },
+/// `pylon bench auth` options.
+#[derive(Debug, clap::Args)]
+pub struct AuthArgs {
+    /// Requests per second for the authenticated GET.
+    #[arg(long, default_value_t = 1000)]
+    rate: u32,
+    /// Seconds to run the GET load (after a 2 s warm-up).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Seconds to measure logins.
+    #[arg(long, default_value_t = 5)]
+    login_seconds: u64,
+    /// Concurrent logins.
+    #[arg(long, default_value_t = 4)]
+    login_concurrency: usize,
 }
 
 runtime::permission!(DevicesRead = "devices:read");
@@ -83,13 +80,13 @@ async fn probe(State(site): State<Site>, auth: Auth<DevicesRead>) -> ApiResult<&
     Ok(ok("ok"))
 }
 
-pub async fn execute(command: BenchCommand, config: runtime::Config) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Auth {
+pub async fn execute(args: AuthArgs, config: runtime::Config) -> anyhow::Result<ExitCode> {
+    let AuthArgs {
         rate,
         seconds,
         login_seconds,
         login_concurrency,
-    } = command;
+    } = args;
     let scratch = Scratch::create(&config).await?;
     let result = run(
         &config,

@@ -1,0 +1,32 @@
+//! `pylon bench …`: benchmarks against the real stack of the configuration. Results and
+//! how to reproduce them are in `docs/benchmarks.md`.
+
+mod auth;
+mod gateway;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Authenticated GET on another service at a fixed rate, and login throughput.
+    Auth(auth::AuthArgs),
+    /// The device gateway as a separate process: idle connections and memory, ingest
+    /// rate into JetStream (against a plain publish loop), frame-to-event latency.
+    Gateway(gateway::GatewayArgs),
+}
+
+/// Runs a benchmark. `config_path` is the file this process was started with, so a
+/// process the benchmark starts reads the same configuration.
+pub async fn execute(
+    command: BenchCommand,
+    config: runtime::Config,
+    config_path: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        BenchCommand::Auth(args) => auth::execute(args, config).await,
+        BenchCommand::Gateway(args) => gateway::execute(args, config, config_path).await,
+    }
+}
