@@ -33,6 +33,8 @@ catalog! {
     OrgChanged => "pylon.identity.org.changed.v1",
     RoleGranted => "pylon.identity.role.granted.v1",
     OneTimeCodeRequested => "pylon.identity.otp.requested.v1",
+    // Charging events (charging → PYLON_CHARGING).
+    OrderStateChanged => "pylon.charging.order.state_changed.v1",
     // Payment events (payment → PYLON_PAYMENT).
     WalletChanged => "pylon.payment.wallet.changed.v1",
     PaymentSucceeded => "pylon.payment.payment.succeeded.v1",

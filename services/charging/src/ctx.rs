@@ -10,6 +10,8 @@ pub struct Ctx {
     pub pool: PgPool,
     pub bus: bus::Bus,
     pub config: Arc<runtime::Config>,
+    /// gateway, payment and billing over gRPC.
+    pub clients: crate::clients::Clients,
 }
 
 impl Ctx {
@@ -18,6 +20,7 @@ impl Ctx {
             pool: svc.db()?.clone(),
             bus: svc.bus.clone(),
             config: svc.config.clone(),
+            clients: crate::clients::Clients::new(&svc.config.charging)?,
         })
     }
 

@@ -12,6 +12,9 @@ pub mod code {
     pub const DUPLICATE: u32 = 12005;
     pub const PAYMENT_DECLINED: u32 = 12006;
     pub const DEVICE_REFUSED: u32 = 12007;
+    pub const NO_TARIFF: u32 = 12008;
+    /// A registry record still in use (a site with devices, a gateway with sockets).
+    pub const IN_USE: u32 = 12020;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,10 +45,14 @@ impl ChargingError {
 impl From<ChargingError> for ApiError {
     fn from(e: ChargingError) -> Self {
         match e {
-            ChargingError::Invalid(m) => ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_ARGUMENT, m),
+            ChargingError::Invalid(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_ARGUMENT, m)
+            }
             ChargingError::NotFound(what) => ApiError::not_found(&what),
             ChargingError::Refused(status, code, m) => ApiError::new(status, code, m),
-            ChargingError::Upstream(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, codes::UNAVAILABLE, m),
+            ChargingError::Upstream(m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, codes::UNAVAILABLE, m)
+            }
             e @ (ChargingError::Db(_) | ChargingError::Bus(_)) => ApiError::internal(&e),
         }
     }

@@ -9,6 +9,7 @@
 //! (DESIGN §6), mapped in `error`. docs/charging.md describes it.
 
 mod api;
+pub mod clients;
 pub mod ctx;
 pub mod error;
 pub mod events;

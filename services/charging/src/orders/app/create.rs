@@ -1,0 +1,233 @@
+//! A driver's order: the device must be registered to the driver's operator, the site
+//! must have a tariff, the port must be free, the hold must succeed; then the start goes
+//! to the pile in the background (the answer returns at once, `authorized`).
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use proto::pylon::billing::v1::ResolveTariffRequest;
+use proto::pylon::payment::v1::{HoldRequest, WalletOwner};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::effects;
+use super::transition::{Patch, transition};
+use crate::ctx::Ctx;
+use crate::error::{ChargingError, code};
+use crate::orders::domain::state::{Input, State};
+use crate::orders::store::{self, Inserted, OrderRow};
+
+/// The largest hold one order may take (¥1,000).
+pub const MAX_HOLD_FEN: i64 = 100_000;
+
+/// What a driver asks for.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub tenant: Uuid,
+    pub user: Uuid,
+    pub device_id: String,
+    pub port: u32,
+    /// `duration` (seconds), `energy` (Wh) or `full`.
+    pub limit_kind: String,
+    pub limit_value: i64,
+    pub hold_fen: i64,
+    pub key: String,
+}
+
+/// The gateway's registry entry for a device (written by the registry).
+#[derive(Debug, Deserialize)]
+struct Registered {
+    tenant_id: String,
+    #[serde(default)]
+    node_path: String,
+    #[serde(default)]
+    protocol: String,
+}
+
+async fn registered(ctx: &Ctx, device_id: &str) -> Result<Option<Registered>, ChargingError> {
+    let kv = bus::kv::ensure_bucket(
+        &ctx.bus.jetstream,
+        ctx.ns(),
+        "device_registry",
+        1,
+        Duration::ZERO,
+    )
+    .await?;
+    let Ok(Some(value)) = kv.get(device_id).await else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_slice(&value).ok())
+}
+
+fn validate(n: &NewOrder) -> Result<(), ChargingError> {
+    if n.port == 0 || n.port > 255 {
+        return Err(ChargingError::invalid("port", "1..=255"));
+    }
+    match n.limit_kind.as_str() {
+        "duration" if (60..=86_400).contains(&n.limit_value) => {}
+        "duration" => return Err(ChargingError::invalid("duration_secs", "60..=86400")),
+        "energy" if (10..=200_000).contains(&n.limit_value) => {}
+        "energy" => return Err(ChargingError::invalid("energy_wh", "10..=200000")),
+        "full" => {}
+        _ => {
+            return Err(ChargingError::invalid(
+                "limit",
+                "duration_secs, energy_wh or until_full",
+            ));
+        }
+    }
+    if !(1..=MAX_HOLD_FEN).contains(&n.hold_fen) {
+        return Err(ChargingError::invalid(
+            "hold_fen",
+            format!("1..={MAX_HOLD_FEN}"),
+        ));
+    }
+    if n.key.is_empty() || n.key.len() > 128 {
+        return Err(ChargingError::invalid(
+            "Idempotency-Key",
+            "1 to 128 characters",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
+    validate(&n)?;
+    let device = registered(ctx, &n.device_id)
+        .await?
+        .filter(|d| d.tenant_id == n.tenant.to_string())
+        .ok_or_else(|| ChargingError::NotFound(format!("device {}", n.device_id)))?;
+    let node_path = if device.node_path.is_empty() {
+        format!("/{}/", n.tenant)
+    } else {
+        device.node_path.clone()
+    };
+    let tariff = ctx
+        .clients
+        .billing
+        .clone()
+        .resolve_tariff(ResolveTariffRequest {
+            tenant_id: n.tenant.to_string(),
+            node_path: node_path.clone(),
+            at: Some(bus::event::timestamp(Utc::now())),
+        })
+        .await
+        .map_err(|s| match s.code() {
+            tonic::Code::NotFound | tonic::Code::FailedPrecondition => ChargingError::Refused(
+                StatusCode::CONFLICT,
+                code::NO_TARIFF,
+                format!(
+                    "该站点未配置资费 / no tariff for this site: {}",
+                    s.message()
+                ),
+            ),
+            _ => ChargingError::Upstream(format!("billing: {}", s.message())),
+        })?
+        .into_inner();
+    let id = Uuid::now_v7();
+    let protocol = if device.protocol.is_empty() {
+        if n.device_id.len() == 8 { "dny" } else { "gn" }.to_owned()
+    } else {
+        device.protocol.clone()
+    };
+    let row = OrderRow {
+        id,
+        tenant_id: n.tenant,
+        user_id: n.user,
+        device_id: n.device_id.clone(),
+        port: n.port as i32,
+        node_path,
+        // DNY piles echo our 16-byte order number; GN sockets allocate theirs.
+        device_order_ref: if protocol == "dny" {
+            id.simple().to_string()
+        } else {
+            String::new()
+        },
+        protocol,
+        state: State::Created.as_str().into(),
+        limit_kind: n.limit_kind.clone(),
+        limit_value: n.limit_value,
+        hold_fen: n.hold_fen,
+        hold_id: None,
+        tariff_id: Uuid::parse_str(&tariff.tariff_id).ok(),
+        tariff_version: i32::try_from(tariff.version).ok(),
+        started_at: None,
+        ended_at: None,
+        energy_wh: None,
+        duration_secs: None,
+        max_power_dw: None,
+        end_reason: None,
+        device_amount_fen: None,
+        amount_fen: None,
+        bill_id: None,
+        last_meter_wh: None,
+        last_meter_at: None,
+        last_power_dw: None,
+        deadline: None,
+        failure: None,
+        idempotency_key: n.key.clone(),
+        created_at: Utc::now(),
+    };
+    let mut conn = ctx.pool.acquire().await?;
+    match store::insert(&mut conn, &row).await? {
+        Inserted::New(_) => {}
+        Inserted::Existing(o) => return Ok(o),
+        Inserted::PortBusy => {
+            return Err(ChargingError::Refused(
+                StatusCode::CONFLICT,
+                code::PORT_BUSY,
+                "端口正在使用 / the port is in use by another order".into(),
+            ));
+        }
+    }
+    drop(conn);
+    let held = ctx
+        .clients
+        .payment
+        .clone()
+        .hold(HoldRequest {
+            owner: Some(WalletOwner {
+                tenant_id: n.tenant.to_string(),
+                kind: "user".into(),
+                owner_id: n.user.to_string(),
+            }),
+            order_ref: id.to_string(),
+            amount_fen: n.hold_fen,
+            idempotency_key: format!("order:{id}:hold"),
+        })
+        .await;
+    match held {
+        Ok(h) => {
+            let patch = Patch {
+                hold_id: Some(h.into_inner().hold_id),
+                ..Patch::default()
+            };
+            let (o, effects) = transition(ctx, id, Input::Authorized, "hold placed", patch).await?;
+            effects::spawn(ctx.clone(), o.clone(), effects);
+            Ok(o)
+        }
+        Err(s) => {
+            let why = s.message().to_owned();
+            transition(
+                ctx,
+                id,
+                Input::AuthorizationFailed,
+                "hold refused",
+                Patch {
+                    failure: Some(why.clone()),
+                    ..Patch::default()
+                },
+            )
+            .await?;
+            Err(match s.code() {
+                tonic::Code::FailedPrecondition => ChargingError::Refused(
+                    StatusCode::PAYMENT_REQUIRED,
+                    code::PAYMENT_DECLINED,
+                    format!("余额不足 / the wallet cannot cover the hold: {why}"),
+                ),
+                _ => ChargingError::Upstream(format!("payment: {why}")),
+            })
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Order use cases. A transition commits first (state, history, event); its effects
+//! (commands to the pile, payment calls, rating) run after, and feed their outcome back
+//! as the next transition.
+
+pub mod create;
+pub mod effects;
+pub mod settle;
+pub mod stop;
+pub mod transition;

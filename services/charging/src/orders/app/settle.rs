@@ -1,0 +1,110 @@
+//! Settling an ended order: billing rates the session (from the pile's settlement, or
+//! from the last meter sample when it never came), payment captures the bill from the
+//! hold and gives the rest back.
+
+use chrono::Utc;
+use proto::pylon::billing::v1::RateSessionRequest;
+use proto::pylon::payment::v1::CaptureRequest;
+
+use super::transition::{Patch, transition};
+use crate::ctx::Ctx;
+use crate::error::ChargingError;
+use crate::orders::domain::state::{Effect, Input};
+use crate::orders::store::OrderRow;
+
+/// Tenants are in China for now: one time zone for time-of-use windows.
+const TIME_ZONE: &str = "Asia/Shanghai";
+
+pub async fn settle(
+    ctx: &Ctx,
+    o: &OrderRow,
+    from_meter: bool,
+) -> Result<Option<(OrderRow, Vec<Effect>)>, ChargingError> {
+    let (Some(tariff_id), Some(version)) = (o.tariff_id, o.tariff_version) else {
+        return Err(ChargingError::Invalid("order has no tariff".into()));
+    };
+    let start = o.started_at.unwrap_or(o.created_at);
+    let (end, energy) = if from_meter {
+        (
+            o.last_meter_at.unwrap_or_else(Utc::now).max(start),
+            o.last_meter_wh.unwrap_or(0),
+        )
+    } else {
+        (
+            o.ended_at.unwrap_or_else(Utc::now).max(start),
+            o.energy_wh.unwrap_or(0),
+        )
+    };
+    let facts = pricing::SessionFacts {
+        start,
+        end,
+        time_zone: pricing::Zone::parse(TIME_ZONE)
+            .map_err(|e| ChargingError::Invalid(e.to_string()))?,
+        energy: pricing::Energy::Total(pricing::Wh::new(energy.max(0))),
+        max_power: o
+            .max_power_dw
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|p| *p > 0)
+            .map(pricing::DeciWatts::new),
+        unplugged_at: None,
+    };
+    let facts_json =
+        serde_json::to_string(&facts).map_err(|e| ChargingError::Invalid(e.to_string()))?;
+    let bill = ctx
+        .clients
+        .billing
+        .clone()
+        .rate_session(RateSessionRequest {
+            tenant_id: o.tenant_id.to_string(),
+            order_ref: o.id.to_string(),
+            tariff_id: tariff_id.to_string(),
+            tariff_version: u32::try_from(version).unwrap_or(0),
+            facts_json,
+            device_reported_fen: o.device_amount_fen.filter(|a| *a > 0),
+            node_path: o.node_path.clone(),
+            payer_id: o.user_id.to_string(),
+        })
+        .await
+        .map_err(|s| ChargingError::Upstream(format!("billing: {}", s.message())))?
+        .into_inner();
+    // The hold caps what can be taken; a bill above it is flagged for a person.
+    let amount = bill.total_fen.min(o.hold_fen).max(0);
+    if let Some(hold) = &o.hold_id {
+        ctx.clients
+            .payment
+            .clone()
+            .capture(CaptureRequest {
+                tenant_id: o.tenant_id.to_string(),
+                hold_id: hold.clone(),
+                amount_fen: amount,
+                idempotency_key: format!("order:{}:capture", o.id),
+            })
+            .await
+            .map_err(|s| ChargingError::Upstream(format!("payment: {}", s.message())))?;
+    }
+    let over = (bill.total_fen > o.hold_fen).then(|| {
+        format!(
+            "bill {} fen exceeds the hold of {} fen",
+            bill.total_fen, o.hold_fen
+        )
+    });
+    let patch = Patch {
+        amount_fen: Some(amount),
+        bill_id: Some(bill.bill_id),
+        failure: over,
+        ..Patch::default()
+    };
+    if from_meter {
+        // Stays `needs_review`: record the amount without a transition.
+        sqlx::query("UPDATE charging.orders SET amount_fen = $2, bill_id = $3, updated_at = now() WHERE id = $1")
+            .bind(o.id)
+            .bind(patch.amount_fen)
+            .bind(&patch.bill_id)
+            .execute(&ctx.pool)
+            .await?;
+        return Ok(None);
+    }
+    Ok(Some(
+        transition(ctx, o.id, Input::Settled, "billed and captured", patch).await?,
+    ))
+}

@@ -1,0 +1,3 @@
+//! The order's rules, pure.
+
+pub mod state;

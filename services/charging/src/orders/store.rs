@@ -1,0 +1,206 @@
+//! The `orders` table (schema `charging`).
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub device_id: String,
+    pub port: i32,
+    pub node_path: String,
+    pub protocol: String,
+    pub state: String,
+    pub limit_kind: String,
+    pub limit_value: i64,
+    pub hold_fen: i64,
+    pub hold_id: Option<String>,
+    pub device_order_ref: String,
+    pub tariff_id: Option<Uuid>,
+    pub tariff_version: Option<i32>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub energy_wh: Option<i64>,
+    pub duration_secs: Option<i64>,
+    pub max_power_dw: Option<i32>,
+    pub end_reason: Option<String>,
+    pub device_amount_fen: Option<i64>,
+    pub amount_fen: Option<i64>,
+    pub bill_id: Option<String>,
+    pub last_meter_wh: Option<i64>,
+    pub last_meter_at: Option<DateTime<Utc>>,
+    pub last_power_dw: Option<i32>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub failure: Option<String>,
+    pub idempotency_key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub const COLUMNS: &str = "id, tenant_id, user_id, device_id, port, node_path, protocol, state, limit_kind, \
+    limit_value, hold_fen, hold_id, device_order_ref, tariff_id, tariff_version, started_at, ended_at, \
+    energy_wh, duration_secs, max_power_dw, end_reason, device_amount_fen, amount_fen, bill_id, \
+    last_meter_wh, last_meter_at, last_power_dw, deadline, failure, idempotency_key, created_at";
+
+/// What an insert found.
+pub enum Inserted {
+    New(OrderRow),
+    /// The same key was used before: that order.
+    Existing(OrderRow),
+    /// Another live order holds the port.
+    PortBusy,
+}
+
+pub async fn insert(conn: &mut PgConnection, o: &OrderRow) -> sqlx::Result<Inserted> {
+    if let Some(existing) = by_key(&mut *conn, o.tenant_id, &o.idempotency_key).await? {
+        return Ok(Inserted::Existing(existing));
+    }
+    let r = sqlx::query(
+        "INSERT INTO charging.orders (id, tenant_id, user_id, device_id, port, node_path, protocol, state, \
+         limit_kind, limit_value, hold_fen, device_order_ref, tariff_id, tariff_version, idempotency_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(o.id)
+    .bind(o.tenant_id)
+    .bind(o.user_id)
+    .bind(&o.device_id)
+    .bind(o.port)
+    .bind(&o.node_path)
+    .bind(&o.protocol)
+    .bind(&o.state)
+    .bind(&o.limit_kind)
+    .bind(o.limit_value)
+    .bind(o.hold_fen)
+    .bind(&o.device_order_ref)
+    .bind(o.tariff_id)
+    .bind(o.tariff_version)
+    .bind(&o.idempotency_key)
+    .execute(&mut *conn)
+    .await;
+    match r {
+        Ok(_) => Ok(Inserted::New(o.clone())),
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("orders_one_live_per_port") => {
+            Ok(Inserted::PortBusy)
+        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            // The same key raced in: return that order.
+            match by_key(conn, o.tenant_id, &o.idempotency_key).await? {
+                Some(existing) => Ok(Inserted::Existing(existing)),
+                None => Ok(Inserted::PortBusy),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn by_key(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    key: &str,
+) -> sqlx::Result<Option<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM charging.orders WHERE tenant_id = $1 AND idempotency_key = $2"
+    )))
+    .bind(tenant)
+    .bind(key)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn get<'c>(db: impl PgExecutor<'c>, id: Uuid) -> sqlx::Result<Option<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM charging.orders WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM charging.orders WHERE id = $1 FOR UPDATE"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The order a pile names by its own reference (settlement, meter, start events).
+pub async fn by_device_ref<'c>(
+    db: impl PgExecutor<'c>,
+    device_id: &str,
+    device_order_ref: &str,
+) -> sqlx::Result<Option<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM charging.orders WHERE device_id = $1 AND device_order_ref = $2 \
+         ORDER BY created_at DESC LIMIT 1"
+    )))
+    .bind(device_id)
+    .bind(device_order_ref)
+    .fetch_optional(db)
+    .await
+}
+
+/// The live order on a port.
+pub async fn live_on_port<'c>(
+    db: impl PgExecutor<'c>,
+    device_id: &str,
+    port: i32,
+) -> sqlx::Result<Option<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM charging.orders WHERE device_id = $1 AND port = $2 \
+         AND state IN ('created', 'authorized', 'starting', 'charging', 'stopping')"
+    )))
+    .bind(device_id)
+    .bind(port)
+    .fetch_optional(db)
+    .await
+}
+
+/// Orders whose transitional state timed out.
+pub async fn overdue<'c>(
+    db: impl PgExecutor<'c>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT id FROM charging.orders WHERE deadline < $1 ORDER BY deadline LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn list_for_user<'c>(
+    db: impl PgExecutor<'c>,
+    tenant: Uuid,
+    user: Uuid,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM charging.orders WHERE tenant_id = $1 AND user_id = $2 \
+         ORDER BY created_at DESC LIMIT $3 OFFSET $4"
+    )))
+    .bind(tenant)
+    .bind(user)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count_for_user<'c>(
+    db: impl PgExecutor<'c>,
+    tenant: Uuid,
+    user: Uuid,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM charging.orders WHERE tenant_id = $1 AND user_id = $2")
+        .bind(tenant)
+        .bind(user)
+        .fetch_one(db)
+        .await
+}

@@ -1,0 +1,149 @@
+//! Orders end to end: identity, gateway, charging, billing and payment in one app, a
+//! simulated pile on the gateway's device port, the sandbox payment provider.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod flow;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apptest::{Driver, Tenant, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub struct World {
+    pub app: TestApp,
+    pub t: Tenant,
+    pub device_addr: std::net::SocketAddr,
+}
+
+pub async fn world() -> World {
+    let grpc_port = testkit::free_port();
+    let device_port = testkit::free_port();
+    let app = apptest::spawn_with(
+        vec![
+            Arc::new(gateway::Gateway),
+            Arc::new(charging::Charging),
+            Arc::new(billing::Billing),
+            Arc::new(payment::Payment::default()),
+        ],
+        |c| {
+            c.grpc.listen = format!("127.0.0.1:{grpc_port}").parse().unwrap();
+            let url = format!("http://127.0.0.1:{grpc_port}");
+            c.charging.gateway_grpc_url = url.clone();
+            c.charging.payment_grpc_url = url.clone();
+            c.charging.billing_grpc_url = url;
+            c.charging.start_timeout_secs = 10;
+            c.gateway.device_listen = format!("127.0.0.1:{device_port}").parse().unwrap();
+            c.gateway.command_timeout_ms = 1_000;
+            c.payment.sandbox.settle_after_ms = 50;
+        },
+    )
+    .await;
+    let t = app.tenant("chargeop").await;
+    World {
+        app,
+        t,
+        device_addr: format!("127.0.0.1:{device_port}").parse().unwrap(),
+    }
+}
+
+impl World {
+    /// A flat tariff (1.0 yuan/kWh electricity + 0.5 service) for the whole operator.
+    pub async fn tariff(&self) {
+        let body = json!({"energy": {"flat": {
+            "electricity_millifen_per_kwh": 100_000,
+            "service_millifen_per_kwh": 50_000,
+        }}});
+        let t = self.app.ok(self
+            .app
+            .post(
+                "/api/v1/billing/tariffs",
+                &self.t.admin,
+                json!({"name": "flat", "body": body}),
+            )
+            .await);
+        self.app.ok(self
+            .app
+            .post(
+                "/api/v1/billing/assignments",
+                &self.t.admin,
+                json!({"node_path": self.t.path(), "tariff_id": t["id"]}),
+            )
+            .await);
+    }
+
+    /// Registers a device to the operator, as the registry mirrors it for the gateway.
+    pub async fn register(&self, device_id: &str, protocol: &str) {
+        let js = async_nats::jetstream::new(self.app.bus.bus.client.clone());
+        let kv = bus::kv::ensure_bucket(
+            &js,
+            &self.app.bus.bus.namespace,
+            "device_registry",
+            1,
+            Duration::ZERO,
+        )
+        .await
+        .unwrap();
+        let v = json!({"tenant_id": self.t.id, "node_path": self.t.path(), "protocol": protocol});
+        kv.put(device_id, serde_json::to_vec(&v).unwrap().into())
+            .await
+            .unwrap();
+    }
+
+    /// A driver with `fen` in the wallet (sandbox top-up).
+    pub async fn driver_with(&self, fen: i64) -> Driver {
+        let d = self.app.driver(&self.t).await;
+        let r = self
+            .app
+            .http
+            .post(self.app.url("/api/v1/payment/top-ups"))
+            .bearer_auth(&d.token)
+            .header("Idempotency-Key", format!("topup-{}", d.id))
+            .json(&json!({"amount_fen": fen, "provider": "sandbox", "channel": "sandbox"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        for _ in 0..100 {
+            let w = self
+                .app
+                .ok(self.app.get("/api/v1/payment/wallet", &d.token).await);
+            if w["balance_fen"] == fen {
+                return d;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("top-up not credited");
+    }
+
+    pub async fn start(&self, d: &Driver, key: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .app
+            .http
+            .post(self.app.url("/api/v1/charging/orders"))
+            .bearer_auth(&d.token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Polls the order until `state` (within `secs`).
+    pub async fn until(&self, d: &Driver, id: &str, state: &str, secs: u64) -> Value {
+        let path = format!("/api/v1/charging/orders/{id}");
+        let mut last = Value::Null;
+        for _ in 0..secs * 10 {
+            last = self.app.ok(self.app.get(&path, &d.token).await);
+            if last["state"] == state {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("order never became {state}: {last}");
+    }
+}
