@@ -150,3 +150,97 @@ async fn an_empty_wallet_or_an_unknown_device_starts_nothing() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
     assert!(e["message"].as_str().unwrap().starts_with("limit"), "{e}");
 }
+
+#[tokio::test]
+async fn fifty_concurrent_starts_on_one_port_make_one_order() {
+    let w = world().await;
+    w.tariff().await;
+    let (pile, mut sim) =
+        spawn_pile(PileConfig::new(Protocol::Dny, 42, w.device_addr).with_speed(60)).unwrap();
+    let device = pile.id().to_owned();
+    w.register(&device, "dny").await;
+    sim.wait_for(Duration::from_secs(10), |e| {
+        matches!(e, SimEvent::Registered)
+    })
+    .await
+    .expect("the pile registered");
+    let d = w.driver_with(50_000).await;
+    let starts = (0..50).map(|i| {
+        let body = json!({"device_id": device, "port": 2, "duration_secs": 3600, "hold_fen": 500});
+        let (w, d) = (&w, &d);
+        async move { w.start(d, &format!("race-{i}"), body).await }
+    });
+    let results = futures::future::join_all(starts).await;
+    let ok: Vec<_> = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::OK)
+        .collect();
+    let busy = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((ok.len(), busy), (1, 49), "{results:?}");
+    let id = ok[0].1["data"]["id"].as_str().unwrap().to_owned();
+    w.until(&d, &id, "charging", 15).await;
+    let wallet = w
+        .app
+        .ok(w.app.get("/api/v1/payment/wallet", &d.token).await);
+    assert_eq!(wallet["held_fen"], 500, "one hold only");
+    let _ = pile.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_operator_force_ends_an_order_whose_pile_went_silent() {
+    let w = world().await;
+    w.tariff().await;
+    let (pile, mut sim) =
+        spawn_pile(PileConfig::new(Protocol::Dny, 43, w.device_addr).with_speed(60)).unwrap();
+    let device = pile.id().to_owned();
+    w.register(&device, "dny").await;
+    sim.wait_for(Duration::from_secs(10), |e| {
+        matches!(e, SimEvent::Registered)
+    })
+    .await
+    .expect("the pile registered");
+    let d = w.driver_with(3_000).await;
+    let (_, o) = w
+        .start(
+            &d,
+            "s",
+            json!({"device_id": device, "port": 1, "until_full": true, "hold_fen": 1_000}),
+        )
+        .await;
+    let id = o["data"]["id"].as_str().unwrap().to_owned();
+    w.until(&d, &id, "charging", 15).await;
+    pile.set_silent(true).await.unwrap();
+    let path = format!("/api/v1/charging/orders/{id}/force-end");
+    // The driver may not; the operator may.
+    assert_eq!(
+        w.app.post(&path, &d.token, json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let r = w.app.post(&path, &w.t.admin, json!({})).await;
+    assert_eq!(r.0, StatusCode::OK, "{}", r.1);
+    let o = w.until(&d, &id, "abnormal_end", 10).await;
+    assert_eq!(o["state"], "abnormal_end");
+    for _ in 0..100 {
+        let wallet = w
+            .app
+            .ok(w.app.get("/api/v1/payment/wallet", &d.token).await);
+        if wallet["held_fen"] == 0 {
+            let o = w.app.ok(w
+                .app
+                .get(&format!("/api/v1/charging/orders/{id}"), &d.token)
+                .await);
+            assert_eq!(
+                wallet["balance_fen"],
+                3_000 - o["amount_fen"].as_i64().unwrap(),
+                "{o}"
+            );
+            let _ = pile.shutdown().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the hold was not settled");
+}

@@ -95,7 +95,7 @@ pub async fn settle(
         ..Patch::default()
     };
     if from_meter {
-        // Stays `needs_review`: record the amount without a transition.
+        // Stays `needs_review` / `abnormal_end`: record the amount without a transition.
         sqlx::query("UPDATE charging.orders SET amount_fen = $2, bill_id = $3, updated_at = now() WHERE id = $1")
             .bind(o.id)
             .bind(patch.amount_fen)

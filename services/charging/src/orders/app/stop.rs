@@ -14,3 +14,17 @@ pub async fn stop(ctx: &Ctx, id: Uuid, by: &str) -> Result<OrderRow, ChargingErr
     effects::spawn(ctx.clone(), o.clone(), effects);
     Ok(o)
 }
+
+/// An operator closes the order: stop the pile if it listens, bill from the meter.
+pub async fn force_end(ctx: &Ctx, id: Uuid) -> Result<OrderRow, ChargingError> {
+    let (o, effects) = transition(
+        ctx,
+        id,
+        Input::ForceEnd,
+        "force-ended by an operator",
+        Patch::default(),
+    )
+    .await?;
+    effects::spawn(ctx.clone(), o.clone(), effects);
+    Ok(o)
+}

@@ -96,6 +96,8 @@ pub enum Input {
     TimedOut,
     /// The driver or the operator cancels before charging started.
     Cancel,
+    /// An operator closes an order that will not end by itself (a pile gone for good).
+    ForceEnd,
 }
 
 /// What must happen because of a transition (the app layer carries it out).
@@ -162,6 +164,13 @@ pub fn apply(state: State, input: &Input) -> Outcome {
         | (S::Starting, I::StartSent)
         | (S::StartFailed | S::Cancelled, _) => Outcome::Ignore,
         (S::Created | S::Authorized, I::StopRequested) => go(S::Cancelled, &[E::ReleaseHold]),
+        // Closed by an operator: stop the pile if it still listens, bill what the meter
+        // saw, and keep it for a person.
+        (S::Starting | S::Charging | S::Stopping | S::Ended, I::ForceEnd) => {
+            go(S::AbnormalEnd, &[E::SendStop, E::SettleFromMeter])
+        }
+        (S::AbnormalEnd, I::Ended) => go(S::Ended, &[E::Settle]),
+        (S::AbnormalEnd, I::ForceEnd | I::StopRequested) => Outcome::Ignore,
         _ => Outcome::Refuse("this order cannot do that in its current state"),
     }
 }
@@ -236,6 +245,22 @@ mod tests {
             }
         );
         assert_eq!(to(S::NeedsReview, I::Ended), S::Ended);
+    }
+
+    #[test]
+    fn an_operator_force_ends_a_stuck_order() {
+        assert_eq!(
+            apply(S::Charging, &I::ForceEnd),
+            Outcome::Go {
+                to: S::AbnormalEnd,
+                effects: vec![Effect::SendStop, Effect::SettleFromMeter]
+            }
+        );
+        assert_eq!(apply(S::AbnormalEnd, &I::ForceEnd), Outcome::Ignore);
+        assert!(matches!(
+            apply(S::Settled, &I::ForceEnd),
+            Outcome::Refuse(_)
+        ));
     }
 
     #[test]
