@@ -97,11 +97,16 @@ pub async fn decide(ctx: &Ctx, req: &CardAuthorizeRequest) -> Result<Decision, C
     let Ok(card_no) = CardNo::parse(&req.card_no) else {
         return Ok(card::decide(Found::UnknownCard));
     };
-    // The device's operator is the tenant token of its newest event; `_` (unassigned)
-    // or never seen means nobody's wallet may pay here.
-    let tenant = store::devices::tenant_of(&ctx.pool, &req.device_id)
-        .await?
-        .and_then(|t| Uuid::parse_str(&t).ok());
+    // The device's operator: the registry says, else the tenant token of its newest
+    // event; unregistered and `_` (unassigned) means nobody's wallet may pay here.
+    let registered =
+        crate::registry::store::devices::tenant_of_device(&ctx.pool, &req.device_id).await?;
+    let tenant = match registered {
+        Some(t) => Some(t),
+        None => store::devices::tenant_of(&ctx.pool, &req.device_id)
+            .await?
+            .and_then(|t| Uuid::parse_str(&t).ok()),
+    };
     let Some(tenant) = tenant else {
         return Ok(card::decide(Found::NoOperator));
     };
@@ -129,6 +134,16 @@ pub async fn decide(ctx: &Ctx, req: &CardAuthorizeRequest) -> Result<Decision, C
             at: Utc::now(),
         };
         store::cards::record_authorization(&ctx.pool, &a).await?;
+        // DNY piles wait for the server's 0x82 after an approved swipe (fact sheet
+        // 1.7.5): the order starts them. GN sockets start on the card order itself.
+        if req.protocol == "dny" {
+            let (ctx, device, port) = (ctx.clone(), req.device_id.clone(), req.port);
+            tokio::spawn(async move {
+                if let Err(e) = crate::orders::app::card::start_dny(&ctx, &device, port).await {
+                    tracing::warn!(%device, port, error = %e, "card order not started");
+                }
+            });
+        }
     }
     Ok(decision)
 }

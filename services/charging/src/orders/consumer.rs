@@ -147,5 +147,11 @@ async fn find(
     {
         return Ok(Some(o));
     }
-    Ok(store::live_on_port(&ctx.pool, device, i32::try_from(port).unwrap_or(0)).await?)
+    if let Some(o) =
+        store::live_on_port(&ctx.pool, device, i32::try_from(port).unwrap_or(0)).await?
+    {
+        return Ok(Some(o));
+    }
+    // No order: a card session started by the pile itself, if a swipe was approved.
+    super::app::card::from_swipe(ctx, device, port, order_ref).await
 }

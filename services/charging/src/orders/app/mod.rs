@@ -2,6 +2,7 @@
 //! (commands to the pile, payment calls, rating) run after, and feed their outcome back
 //! as the next transition.
 
+pub mod card;
 pub mod create;
 pub mod effects;
 pub mod settle;

@@ -98,6 +98,8 @@ pub enum Input {
     Cancel,
     /// An operator closes an order that will not end by itself (a pile gone for good).
     ForceEnd,
+    /// A card session: the pile started on an approved swipe and the hold is placed.
+    StartedByCard,
 }
 
 /// What must happen because of a transition (the app layer carries it out).
@@ -139,6 +141,8 @@ pub fn apply(state: State, input: &Input) -> Outcome {
     use State as S;
     match (state, input) {
         (S::Created, I::Authorized) => go(S::Authorized, &[E::SendStart]),
+        // The pile started by itself on the card: nothing to send.
+        (S::Created, I::StartedByCard) => go(S::Charging, &[]),
         (S::Created, I::AuthorizationFailed) => go(S::Cancelled, &[]),
         (S::Created | S::Authorized, I::Cancel) => go(S::Cancelled, &[E::ReleaseHold]),
         (S::Authorized, I::StartSent) => go(S::Starting, &[]),

@@ -264,3 +264,14 @@ pub async fn batch_after<'c>(
     .fetch_all(db)
     .await
 }
+
+/// The operator a device is registered to (device ids are unique across tenants).
+pub async fn tenant_of_device<'c>(
+    db: impl PgExecutor<'c>,
+    device_id: &str,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("SELECT tenant_id FROM charging.devices WHERE device_id = $1")
+        .bind(device_id)
+        .fetch_optional(db)
+        .await
+}
