@@ -16,6 +16,7 @@ pub mod events;
 pub mod live;
 pub mod orders;
 pub mod registry;
+pub mod stations;
 
 use bus::SchemaName;
 use futures::future::BoxFuture;

@@ -5,6 +5,7 @@
 
 mod card;
 mod flow;
+mod stations;
 
 use std::sync::Arc;
 use std::time::Duration;
