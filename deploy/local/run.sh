@@ -20,7 +20,8 @@ PYLON_TELEMETRY__LOG_FILTER=warn "$PYLON_BIN" admin bootstrap --tenant-code "$TE
 "$PYLON_BIN" run all &
 pid=$!
 sim_pid=""
-trap 'kill -TERM $sim_pid "$pid" 2>/dev/null; wait "$pid"; exit 0' INT TERM
+demo_pid=""
+trap 'kill -TERM $demo_pid $sim_pid "$pid" 2>/dev/null; wait "$pid"; exit 0' INT TERM
 
 for _ in $(seq 1 120); do
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -33,6 +34,11 @@ for _ in $(seq 1 120); do
         PYLON_TELEMETRY__LOG_FILTER=warn "$PYLON_BIN" sim --dny "${DEMO_DNY:-5}" --gn "${DEMO_GN:-2}" \
             --target "127.0.0.1:${DEVICE_PORT##*:}" --profile demo --speed 60 --summary-every 60 &
         sim_pid=$!
+        # Simulated drivers: site, devices, tariff and wallets set up through the APIs,
+        # then orders started and stopped continuously.
+        PYLON_TELEMETRY__LOG_FILTER=warn "$PYLON_BIN" demo --base-url "http://127.0.0.1:${PORT}" \
+            --tenant "$TENANT" --email "$ADMIN" --dny "${DEMO_DNY:-5}" --drivers "${DEMO_DRIVERS:-3}" &
+        demo_pid=$!
         cat <<BANNER
 
   Pylon is running — 全部服务已就绪 (all services ready)
@@ -45,6 +51,9 @@ for _ in $(seq 1 120); do
     gRPC         localhost:${PYLON_GRPC__LISTEN##*:} (reflection on; try grpcurl -plaintext localhost:50051 list)
     Demo fleet   ${DEMO_DNY:-5} DNY piles and ${DEMO_GN:-2} GN gateways (simulated) on device port ${DEVICE_PORT##*:};
                  their events: pylon.device.> on NATS, frames: pylon.raw.> (pylon decode explains one)
+    Demo drivers ${DEMO_DRIVERS:-3} simulated drivers scan, pay, charge and settle continuously;
+                 their orders: GET /api/v1/charging/me/orders (driver0@demo.pylon.local, Demo-driver-2026),
+                 events: pylon.charging.> on NATS
 
   Stop with Ctrl-C.
 
@@ -57,4 +66,5 @@ wait "$pid"
 status=$?
 # pylon stopped on its own: take the demo fleet down with it.
 [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null
+[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null
 exit $status

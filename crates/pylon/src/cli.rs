@@ -58,7 +58,10 @@ enum Command {
     /// Run simulated piles against a gateway until Ctrl-C:
     /// `pylon sim --dny N --gn M [--ports K] --target HOST:PORT [--profile …]`.
     Sim(crate::simulate::SimArgs),
-    /// Benchmarks against the configured stack: `pylon bench auth`, `pylon bench gateway`.
+    /// Simulated drivers charging on the demo fleet through the REST APIs (`make run`).
+    Demo(crate::demo::DemoArgs),
+    /// Benchmarks against the configured stack: `pylon bench auth`, `pylon bench gateway`,
+    /// `pylon bench ledger`.
     Bench {
         #[command(subcommand)]
         command: crate::bench::BenchCommand,
@@ -122,6 +125,11 @@ pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCo
         Command::Sim(args) => {
             let _telemetry = runtime::telemetry::init(&config.telemetry)?;
             crate::simulate::run(args).await
+        }
+        Command::Demo(args) => {
+            let _telemetry = runtime::telemetry::init(&config.telemetry)?;
+            crate::demo::execute(args).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command } => {
             let _telemetry = runtime::telemetry::init(&config.telemetry)?;

@@ -5,6 +5,7 @@ mod admin;
 mod bench;
 mod cli;
 mod decode;
+mod demo;
 mod services;
 mod simulate;
 
