@@ -45,8 +45,10 @@ pub struct EventMeta {
 impl EventMeta {
     pub fn to_headers(&self) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(headers::ID, self.id.to_string().as_str());
-        h.insert(headers::MSG_ID, self.id.to_string().as_str());
+        let mut id = Uuid::encode_buffer();
+        let id = &*self.id.hyphenated().encode_lower(&mut id);
+        h.insert(headers::ID, id);
+        h.insert(headers::MSG_ID, id);
         h.insert(headers::TYPE, self.event_type.as_str());
         h.insert(headers::SOURCE, self.source.as_str());
         h.insert(headers::TENANT, self.tenant.as_str());

@@ -1,7 +1,10 @@
 //! Direct publishing with JetStream acknowledgements, for the gateway (which has no
 //! database) and for the outbox relay.
 
-use async_nats::jetstream::{self, context::PublishAckFuture};
+use async_nats::jetstream::{self, context::PublishAckFuture, context::PublishError};
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::{BusError, OutgoingEvent};
@@ -29,19 +32,45 @@ impl Publisher {
     /// Publishes and awaits the ack; retries transient failures with the same message id,
     /// which the server deduplicates, so a retry never doubles an event.
     pub async fn publish(&self, event: &OutgoingEvent) -> Result<PublishAck, BusError> {
+        match self.send(event).await {
+            Ok(ack) => Ok(ack),
+            Err(e) => self.retry(event, e).await,
+        }
+    }
+
+    /// Sends `event` and returns at once; await the [`Pending`] for the stream's ack (the
+    /// first attempt only). After a failed first attempt call [`Publisher::retry`], which
+    /// continues exactly as [`Publisher::publish`] does after one. Lets a caller keep
+    /// several events of one source in flight, in order, and confirm them in order.
+    pub async fn start(&self, event: OutgoingEvent) -> Pending {
+        let ack = match self.send_pipelined(&event).await {
+            Ok(f) => Ok(f.into_future()),
+            Err(e) => Err(Some(e)),
+        };
+        Pending { event, ack }
+    }
+
+    /// The retries of [`Publisher::publish`] after its first attempt failed with `first`:
+    /// up to `retries` more with the same message id, 100 ms × attempt apart, each failure
+    /// logged; the last failure is counted in `pylon_bus_publish_failures_total`.
+    pub async fn retry(
+        &self,
+        event: &OutgoingEvent,
+        first: BusError,
+    ) -> Result<PublishAck, BusError> {
         let mut attempt = 0;
+        let mut error = first;
         loop {
+            if attempt >= self.retries {
+                metrics::counter!("pylon_bus_publish_failures_total").increment(1);
+                return Err(error);
+            }
+            attempt += 1;
+            tracing::warn!(subject = %event.subject, attempt, error = %error, "publish failed, retrying");
+            tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
             match self.send(event).await {
                 Ok(ack) => return Ok(ack),
-                Err(e) if attempt < self.retries => {
-                    attempt += 1;
-                    tracing::warn!(subject = %event.subject, attempt, error = %e, "publish failed, retrying");
-                    tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
-                }
-                Err(e) => {
-                    metrics::counter!("pylon_bus_publish_failures_total").increment(1);
-                    return Err(e);
-                }
+                Err(e) => error = e,
             }
         }
     }
@@ -68,11 +97,56 @@ impl Publisher {
             .await?
             .await
             .map_err(|e| BusError::publish(&event.subject, e))?;
-        metrics::counter!("pylon_bus_published_total", "duplicate" => if ack.duplicate { "true" } else { "false" })
-            .increment(1);
-        Ok(PublishAck {
-            sequence: ack.sequence,
-            duplicate: ack.duplicate,
-        })
+        Ok(acked(&ack))
+    }
+}
+
+fn acked(ack: &jetstream::publish::PublishAck) -> PublishAck {
+    metrics::counter!("pylon_bus_published_total", "duplicate" => if ack.duplicate { "true" } else { "false" })
+        .increment(1);
+    PublishAck {
+        sequence: ack.sequence,
+        duplicate: ack.duplicate,
+    }
+}
+
+type AckFuture =
+    Pin<Box<dyn Future<Output = Result<jetstream::publish::PublishAck, PublishError>> + Send>>;
+
+/// An event sent by [`Publisher::start`] whose acknowledgement is still to be read.
+/// Polling it (it is `Unpin`) gives the first attempt's outcome; it may be polled from a
+/// `select!` repeatedly without losing the ack. Dropped unawaited, the ack is not read
+/// and nobody learns whether the event was stored.
+#[must_use = "await the ack, or the event may be lost unnoticed"]
+pub struct Pending {
+    event: OutgoingEvent,
+    /// The ack on its way, or why the send failed (taken once reported).
+    ack: Result<AckFuture, Option<BusError>>,
+}
+
+impl Pending {
+    pub fn event(&self) -> &OutgoingEvent {
+        &self.event
+    }
+
+    pub fn into_event(self) -> OutgoingEvent {
+        self.event
+    }
+}
+
+impl Future for Pending {
+    type Output = Result<PublishAck, BusError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match &mut this.ack {
+            Ok(fut) => fut.as_mut().poll(cx).map(|r| match r {
+                Ok(ack) => Ok(acked(&ack)),
+                Err(e) => Err(BusError::publish(&this.event.subject, e)),
+            }),
+            Err(e) => Poll::Ready(Err(e.take().unwrap_or_else(|| {
+                BusError::publish(&this.event.subject, std::io::Error::other("polled again"))
+            }))),
+        }
     }
 }

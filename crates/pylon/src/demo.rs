@@ -38,7 +38,13 @@ struct Api {
 }
 
 impl Api {
-    async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> anyhow::Result<(u16, Value)> {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -46,12 +52,21 @@ impl Api {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let r = req.send().await.with_context(|| format!("calling {path}"))?;
+        let r = req
+            .send()
+            .await
+            .with_context(|| format!("calling {path}"))?;
         let status = r.status().as_u16();
         Ok((status, r.json().await.unwrap_or(Value::Null)))
     }
 
-    async fn ok(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<Value> {
+    async fn ok(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
         let (s, v) = self.call(method, path, token, body).await?;
         if s != 200 {
             bail!("{path}: HTTP {s}: {v}");
@@ -61,16 +76,25 @@ impl Api {
 
     async fn login(&self, tenant: &str, who: &str, password: &str) -> anyhow::Result<String> {
         let v = self
-            .ok(reqwest::Method::POST, "/api/v1/auth/login", None, Some(json!({"tenant": tenant, "identifier": who, "password": password})))
+            .ok(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"tenant": tenant, "identifier": who, "password": password})),
+            )
             .await?;
-        v["access_token"].as_str().map(str::to_owned).context("no access token")
+        v["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no access token")
     }
 }
 
 const DRIVER_PASSWORD: &str = "Demo-driver-2026";
 
 pub async fn execute(args: DemoArgs) -> anyhow::Result<()> {
-    let password = std::env::var("PYLON_ADMIN_PASSWORD").context("PYLON_ADMIN_PASSWORD is not set")?;
+    let password =
+        std::env::var("PYLON_ADMIN_PASSWORD").context("PYLON_ADMIN_PASSWORD is not set")?;
     let api = Api {
         http: reqwest::Client::new(),
         base: args.base_url.trim_end_matches('/').to_owned(),
@@ -81,13 +105,22 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<()> {
     for i in 0..args.drivers {
         drivers.push(driver(&api, &args.tenant, i).await?);
     }
-    println!("pylon demo: {} drivers charging on {} piles (Ctrl-C stops)", drivers.len(), devices.len());
+    println!(
+        "pylon demo: {} drivers charging on {} piles (Ctrl-C stops)",
+        drivers.len(),
+        devices.len()
+    );
     let mut tasks = Vec::new();
     for (i, token) in drivers.into_iter().enumerate() {
-        let api = Api { http: api.http.clone(), base: api.base.clone() };
+        let api = Api {
+            http: api.http.clone(),
+            base: api.base.clone(),
+        };
         let devices = devices.clone();
         let (ports, session) = (args.ports, args.session_secs);
-        tasks.push(tokio::spawn(async move { drive(&api, &token, &devices, ports, session, i).await }));
+        tasks.push(tokio::spawn(async move {
+            drive(&api, &token, &devices, ports, session, i).await
+        }));
     }
     for t in tasks {
         t.await??;
@@ -98,17 +131,32 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<()> {
 /// Site, devices and tariff, created unless they exist; the piles' ids.
 async fn setup(api: &Api, admin: &str, args: &DemoArgs) -> anyhow::Result<Vec<String>> {
     use reqwest::Method as M;
-    let nodes = api.ok(M::GET, "/api/v1/organizations?limit=200", Some(admin), None).await?;
+    let nodes = api
+        .ok(M::GET, "/api/v1/organizations?limit=200", Some(admin), None)
+        .await?;
     let items = nodes["items"].as_array().cloned().unwrap_or_default();
-    let operator = items.iter().find(|n| n["kind"] == "operator").context("no operator node")?;
-    let site_node = match items.iter().find(|n| n["kind"] == "site" && n["name"] == "演示站 Demo site") {
+    let operator = items
+        .iter()
+        .find(|n| n["kind"] == "operator")
+        .context("no operator node")?;
+    let site_node = match items
+        .iter()
+        .find(|n| n["kind"] == "site" && n["name"] == "演示站 Demo site")
+    {
         Some(s) => s.clone(),
         None => {
             let region = api
                 .ok(M::POST, "/api/v1/organizations", Some(admin), Some(json!({"kind": "region", "name": "演示区 Demo region", "parent_id": operator["id"]})))
                 .await?;
-            api.ok(M::POST, "/api/v1/organizations", Some(admin), Some(json!({"kind": "site", "name": "演示站 Demo site", "parent_id": region["id"]})))
-                .await?
+            api.ok(
+                M::POST,
+                "/api/v1/organizations",
+                Some(admin),
+                Some(
+                    json!({"kind": "site", "name": "演示站 Demo site", "parent_id": region["id"]}),
+                ),
+            )
+            .await?
         }
     };
     let site_path = site_node["path"].as_str().context("site path")?.to_owned();
@@ -118,8 +166,19 @@ async fn setup(api: &Api, admin: &str, args: &DemoArgs) -> anyhow::Result<Vec<St
     let site_id = if s == 200 {
         site["data"]["id"].clone()
     } else {
-        let list = api.ok(M::GET, "/api/v1/charging/sites?limit=200", Some(admin), None).await?;
-        list["items"].as_array().and_then(|a| a.iter().find(|x| x["node_path"] == site_path.as_str())).map(|x| x["id"].clone()).context("the demo site")?
+        let list = api
+            .ok(
+                M::GET,
+                "/api/v1/charging/sites?limit=200",
+                Some(admin),
+                None,
+            )
+            .await?;
+        list["items"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["node_path"] == site_path.as_str()))
+            .map(|x| x["id"].clone())
+            .context("the demo site")?
     };
     let mut devices = Vec::new();
     for i in 0..args.dny {
@@ -133,12 +192,33 @@ async fn setup(api: &Api, admin: &str, args: &DemoArgs) -> anyhow::Result<Vec<St
         devices.push(id);
     }
     let resolved = api
-        .call(M::GET, &format!("/api/v1/billing/tariffs/resolve?node_path={}", urlencode(&site_path)), Some(admin), None)
+        .call(
+            M::GET,
+            &format!(
+                "/api/v1/billing/tariffs/resolve?node_path={}",
+                urlencode(&site_path)
+            ),
+            Some(admin),
+            None,
+        )
         .await?;
     if resolved.0 != 200 {
         let body = json!({"energy": {"flat": {"electricity_millifen_per_kwh": 80_000, "service_millifen_per_kwh": 40_000}}});
-        let t = api.ok(M::POST, "/api/v1/billing/tariffs", Some(admin), Some(json!({"name": "演示资费 Demo tariff", "body": body}))).await?;
-        api.ok(M::POST, "/api/v1/billing/assignments", Some(admin), Some(json!({"node_path": site_path, "tariff_id": t["id"]}))).await?;
+        let t = api
+            .ok(
+                M::POST,
+                "/api/v1/billing/tariffs",
+                Some(admin),
+                Some(json!({"name": "演示资费 Demo tariff", "body": body})),
+            )
+            .await?;
+        api.ok(
+            M::POST,
+            "/api/v1/billing/assignments",
+            Some(admin),
+            Some(json!({"node_path": site_path, "tariff_id": t["id"]})),
+        )
+        .await?;
     }
     Ok(devices)
 }
@@ -146,7 +226,9 @@ async fn setup(api: &Api, admin: &str, args: &DemoArgs) -> anyhow::Result<Vec<St
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -170,7 +252,14 @@ async fn driver(api: &Api, tenant: &str, i: u32) -> anyhow::Result<String> {
 }
 
 async fn top_up(api: &Api, token: &str) -> anyhow::Result<()> {
-    let w = api.ok(reqwest::Method::GET, "/api/v1/payment/wallet", Some(token), None).await?;
+    let w = api
+        .ok(
+            reqwest::Method::GET,
+            "/api/v1/payment/wallet",
+            Some(token),
+            None,
+        )
+        .await?;
     if w["balance_fen"].as_i64().unwrap_or(0) >= 5_000 {
         return Ok(());
     }
@@ -189,7 +278,14 @@ async fn top_up(api: &Api, token: &str) -> anyhow::Result<()> {
 }
 
 /// One driver forever: pick a port, charge for a while, stop, wait for the settlement.
-async fn drive(api: &Api, token: &str, devices: &[String], ports: u8, session_secs: u64, seed: usize) -> anyhow::Result<()> {
+async fn drive(
+    api: &Api,
+    token: &str,
+    devices: &[String],
+    ports: u8,
+    session_secs: u64,
+    seed: usize,
+) -> anyhow::Result<()> {
     use reqwest::Method as M;
     let mut n = seed;
     loop {
@@ -214,12 +310,32 @@ async fn drive(api: &Api, token: &str, devices: &[String], ports: u8, session_se
         }
         let id = v["data"]["id"].as_str().unwrap_or_default().to_owned();
         tokio::time::sleep(Duration::from_secs(session_secs)).await;
-        let _ = api.call(M::POST, &format!("/api/v1/charging/orders/{id}/stop"), Some(token), Some(json!({}))).await;
+        let _ = api
+            .call(
+                M::POST,
+                &format!("/api/v1/charging/orders/{id}/stop"),
+                Some(token),
+                Some(json!({})),
+            )
+            .await;
         for _ in 0..60 {
-            let o = api.ok(M::GET, &format!("/api/v1/charging/orders/{id}"), Some(token), None).await?;
+            let o = api
+                .ok(
+                    M::GET,
+                    &format!("/api/v1/charging/orders/{id}"),
+                    Some(token),
+                    None,
+                )
+                .await?;
             let state = o["state"].as_str().unwrap_or_default();
-            if matches!(state, "settled" | "start_failed" | "cancelled" | "needs_review" | "abnormal_end") {
-                println!("pylon demo: order {id} on {device}#{port}: {state}, {} Wh, {} fen", o["energy_wh"], o["amount_fen"]);
+            if matches!(
+                state,
+                "settled" | "start_failed" | "cancelled" | "needs_review" | "abnormal_end"
+            ) {
+                println!(
+                    "pylon demo: order {id} on {device}#{port}: {state}, {} Wh, {} fen",
+                    o["energy_wh"], o["amount_fen"]
+                );
                 break;
             }
             tokio::time::sleep(Duration::from_secs(1)).await;

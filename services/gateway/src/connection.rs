@@ -1,6 +1,23 @@
 //! One device connection: read with timeouts, let the protocol session decide, write its
-//! answers through a bounded queue, publish its events. Nothing here interprets bytes.
+//! answers (directly, or through a bounded queue when the socket is full), publish its
+//! events with their acknowledgements pipelined. Nothing here interprets bytes.
+//!
+//! One task per connection and no buffer held while idle: the socket is read only when
+//! it is readable, into a buffer on the thread's stack (`read_some`); the protocol
+//! decoders keep what belongs to an unfinished frame.
+//!
+//! Events of one connection are sent in order and their acknowledgements read in order,
+//! at most [`ACK_WINDOW`] outstanding. Guarantee kept: every event is acknowledged by
+//! the stream (or retried and logged as `Publisher::publish` does) before the connection
+//! hands a frame to a command in flight (so the command's caller finds the frame's
+//! events stored), before it asks for a card decision, and before the connection's own
+//! `disconnected` event; the stream stores a connection's events in the order they
+//! happened unless a retry was needed.
 
+mod outbox;
+
+use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +26,7 @@ use bytes::Bytes;
 use chrono::Utc;
 use prost::Message as _;
 use proto::events::DisconnectReason;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -24,6 +41,7 @@ use crate::domain::{CardQuery, DeviceEvent, DeviceKey, Fatal, Output, Protocol};
 use crate::events::{self, ConnInfo};
 use crate::listener::Shared;
 use crate::sessions::SessionRecord;
+use outbox::Outbox;
 
 /// Protocol heartbeat periods (fact sheet: DNY 0x21 every 3 min, GN every minute).
 fn heartbeat_period(p: Protocol) -> Duration {
@@ -35,6 +53,12 @@ fn heartbeat_period(p: Protocol) -> Duration {
 
 /// Commands waiting for a connection's task to take them.
 const COMMAND_QUEUE: usize = 64;
+/// Events of one connection sent and not yet acknowledged.
+pub(crate) const ACK_WINDOW: usize = 32;
+/// Card decisions of one connection waiting to be written (each is one swipe).
+const CARD_ANSWERS: usize = 4;
+/// Bytes taken from the socket per read, on the stack.
+const READ_CHUNK: usize = 4096;
 /// How often a connection refreshes its session's `last_seen` (and ticks its session).
 const TICK: Duration = Duration::from_secs(60);
 
@@ -69,143 +93,229 @@ impl Session {
     }
 }
 
+/// What one readiness of the socket gave.
+enum Read {
+    /// Nothing after all (spurious readiness).
+    Nothing,
+    /// Detection needs more bytes.
+    NeedMore,
+    Outputs(Vec<Output>),
+    End(DisconnectReason, String),
+}
+
+/// Reads what the socket has into a buffer on this thread's stack (a synchronous
+/// function, so the buffer is never part of the connection's task) and hands it to the
+/// session, detecting the protocol first.
+fn read_some(
+    stream: &TcpStream,
+    session: &mut Option<Session>,
+    pending: &mut Vec<u8>,
+    only: Option<Protocol>,
+) -> Read {
+    let mut buf = [0u8; READ_CHUNK];
+    let n = match stream.try_read(&mut buf) {
+        Ok(0) => return Read::End(DisconnectReason::Closed, String::new()),
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Read::Nothing,
+        Err(e) => return Read::End(DisconnectReason::Closed, e.to_string()),
+    };
+    metrics::counter!("pylon_gateway_bytes_received_total").increment(n as u64);
+    let data = buf.get(..n).unwrap_or_default();
+    let outputs = match session {
+        Some(s) => s.on_bytes(data),
+        None => {
+            pending.extend_from_slice(data);
+            match detect(pending) {
+                Detected::NeedMore => return Read::NeedMore,
+                Detected::Unknown => {
+                    return Read::End(
+                        DisconnectReason::ProtocolError,
+                        "not a DNY or GN device".into(),
+                    );
+                }
+                Detected::Known(p) if only.is_some_and(|o| o != p) => {
+                    return Read::End(
+                        DisconnectReason::ProtocolError,
+                        format!("a {} device on a port for another protocol", p.as_str()),
+                    );
+                }
+                Detected::Known(p) => {
+                    metrics::counter!("pylon_gateway_connections_total", "protocol" => p.as_str())
+                        .increment(1);
+                    let s = session.insert(match p {
+                        Protocol::Dny => Session::Dny(DnySession::new()),
+                        Protocol::Gn => Session::Gn(GnSession::new()),
+                    });
+                    let first = std::mem::take(pending);
+                    s.on_bytes(&first)
+                }
+            }
+        }
+    };
+    match outputs {
+        Ok(o) => Read::Outputs(o),
+        Err(Fatal(why)) => Read::End(DisconnectReason::ProtocolError, why),
+    }
+}
+
+/// The next item of a channel that may not exist yet (never, while it does not).
+async fn recv_opt<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Serves one connection until it ends; publishes `DeviceDisconnected` if it was identified.
 pub async fn serve(
-    stream: TcpStream,
+    mut stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
     only: Option<Protocol>,
 ) {
     let started = std::time::Instant::now();
-    let (mut rd, mut wr) = stream.into_split();
     let cfg = &shared.config;
-    let (tx, mut rx) = mpsc::channel::<Bytes>(cfg.write_queue_frames);
-    let write_timeout = Duration::from_secs(cfg.write_timeout_secs);
-    let closed = CancellationToken::new();
-    let writer_closed = closed.clone();
-    let writer = tokio::spawn(async move {
-        while let Some(frame) = rx.recv().await {
-            match tokio::time::timeout(write_timeout, wr.write_all(&frame)).await {
-                Ok(Ok(())) => {}
-                _ => {
-                    writer_closed.cancel();
-                    return DisconnectReason::WriteTimeout;
-                }
-            }
-        }
-        let _ = wr.shutdown().await;
-        DisconnectReason::Closed
-    });
-
+    let mut out = Outbox::new(
+        cfg.write_queue_frames,
+        Duration::from_secs(cfg.write_timeout_secs),
+    );
     let conn = ConnInfo {
         remote_addr: peer.to_string(),
         replica: shared.replica.clone(),
     };
-    let mut buf = vec![0u8; 4096];
     let mut pending: Vec<u8> = Vec::new();
     let mut session: Option<Session> = None;
     let mut device: Option<DeviceKey> = None;
     let mut kicked = CancellationToken::new();
     let mut claim: Option<u64> = None;
     let mut record: Option<SessionRecord> = None;
-    // Commands for this connection's devices: queued by `control::executing`, run by the
-    // executor once the device is known.
-    let (commands_tx, mut commands_rx) = mpsc::channel::<Job>(COMMAND_QUEUE);
+    // Events sent, acknowledgements not yet read (oldest first).
+    let mut acks: VecDeque<bus::Pending> = VecDeque::new();
+    // Commands for this connection's devices: queued by `control::executing` once the
+    // device is known (the queue exists from then on), run by the executor.
+    let mut commands_rx: Option<mpsc::Receiver<Box<Job>>> = None;
     let mut commands: Option<Executor<ResultSender>> = None;
+    // Card decisions come back here to be written in order with everything else.
+    let mut cards: Option<(mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>)> = None;
     let mut timeout = Duration::from_secs(cfg.handshake_timeout_secs);
     let mut idle_at = Instant::now() + timeout;
-    let mut tick = tokio::time::interval_at(Instant::now() + TICK, TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut next_tick = Instant::now() + TICK;
+    // One timer for the idle timeout, the tick and a stalled write: it may fire early
+    // (the idle deadline moves with every read without touching the timer) and then
+    // only re-arms.
+    let timer = tokio::time::sleep_until(idle_at.min(next_tick));
+    tokio::pin!(timer);
     let mut seen_since_tick = false;
     let (reason, detail) = loop {
+        if out.failed() {
+            break (
+                DisconnectReason::WriteTimeout,
+                "writes did not drain".into(),
+            );
+        }
+        let due = out
+            .deadline()
+            .map_or(idle_at.min(next_tick), |d| d.min(idle_at).min(next_tick));
+        if due < timer.deadline() {
+            timer.as_mut().reset(due);
+        }
         let wake = commands
             .as_ref()
             .and_then(Executor::next_wakeup)
             .map(Instant::from_std);
+        let card_rx = &mut cards;
         let read = tokio::select! {
             _ = shared.shutdown.cancelled() => break (DisconnectReason::Shutdown, String::new()),
-            _ = closed.cancelled() => break (DisconnectReason::WriteTimeout, "writes did not drain".into()),
             _ = kicked.cancelled() => break (DisconnectReason::Replaced, "a newer connection took over".into()),
-            Some(job) = commands_rx.recv() => {
+            r = poll_fn(|cx| match acks.front_mut() {
+                Some(p) => std::future::Future::poll(std::pin::Pin::new(p), cx),
+                None => std::task::Poll::Pending,
+            }), if !acks.is_empty() => {
+                if let Some(p) = acks.pop_front() {
+                    confirmed(&shared, p, r).await;
+                }
+                if acks.is_empty() {
+                    // Free the queue of an idle connection.
+                    acks = VecDeque::new();
+                }
+                continue;
+            }
+            Some(job) = recv_opt(&mut commands_rx) => {
                 if let Some(ex) = commands.as_mut() {
                     let effects = ex.submit(job.plan, job.reply, std::time::Instant::now());
-                    apply(effects, &tx, &closed, &shared.replica);
+                    apply(effects, &stream, &mut out, &shared.replica);
                 }
+                continue;
+            }
+            Some(frame) = async {
+                match card_rx {
+                    Some((_, rx)) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                out.send(&stream, frame);
                 continue;
             }
             _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
                 if let Some(ex) = commands.as_mut() {
-                    apply(ex.poll(std::time::Instant::now()), &tx, &closed, &shared.replica);
+                    apply(ex.poll(std::time::Instant::now()), &stream, &mut out, &shared.replica);
                 }
                 continue;
             }
-            _ = tick.tick() => {
-                // Periodic port snapshots and GN socket liveness: events only.
-                for out in session.as_mut().map(Session::tick).unwrap_or_default() {
-                    if let Output::Event(e) = out {
-                        publish(&shared, &e, &conn).await;
+            r = stream.writable(), if out.is_queued() => {
+                match r {
+                    Ok(()) => out.flush(&stream),
+                    Err(_) => out.fail(),
+                }
+                continue;
+            }
+            () = &mut timer => {
+                let now = Instant::now();
+                if out.deadline().is_some_and(|d| now >= d) {
+                    break (DisconnectReason::WriteTimeout, "writes did not drain".into());
+                }
+                if now >= idle_at {
+                    break (
+                        DisconnectReason::IdleTimeout,
+                        format!("nothing received for {timeout:?}"),
+                    );
+                }
+                if now >= next_tick {
+                    next_tick = now + TICK;
+                    // Periodic port snapshots and GN socket liveness: events only.
+                    for o in session.as_mut().map(Session::tick).unwrap_or_default() {
+                        if let Output::Event(e) = o {
+                            publish(&shared, &e, &conn, &mut acks).await;
+                        }
                     }
+                    if seen_since_tick && let (Some(d), Some(record)) = (&device, &record) {
+                        shared.sessions.put(d, &SessionRecord { last_seen: Utc::now(), ..record.clone() }).await;
+                    }
+                    seen_since_tick = false;
                 }
-                if seen_since_tick && let (Some(d), Some(record)) = (&device, &record) {
-                    shared.sessions.put(d, &SessionRecord { last_seen: Utc::now(), ..record.clone() }).await;
-                }
-                seen_since_tick = false;
+                timer.as_mut().reset(idle_at.min(next_tick));
                 continue;
             }
-            r = tokio::time::timeout_at(idle_at, rd.read(&mut buf)) => r,
+            r = stream.readable() => match r {
+                Ok(()) => read_some(&stream, &mut session, &mut pending, only),
+                Err(e) => Read::End(DisconnectReason::Closed, e.to_string()),
+            },
         };
-        let n = match read {
-            Err(_) => {
-                break (
-                    DisconnectReason::IdleTimeout,
-                    format!("nothing received for {timeout:?}"),
-                );
+        let outputs = match read {
+            Read::Nothing => continue,
+            Read::End(reason, detail) => break (reason, detail),
+            Read::NeedMore => {
+                idle_at = Instant::now() + timeout;
+                seen_since_tick = true;
+                continue;
             }
-            Ok(Err(e)) => break (DisconnectReason::Closed, e.to_string()),
-            Ok(Ok(0)) => break (DisconnectReason::Closed, String::new()),
-            Ok(Ok(n)) => n,
+            Read::Outputs(o) => o,
         };
         idle_at = Instant::now() + timeout;
         seen_since_tick = true;
-        metrics::counter!("pylon_gateway_bytes_received_total").increment(n as u64);
-        let data = &buf[..n];
-        let outputs = match &mut session {
-            Some(s) => s.on_bytes(data),
-            None => {
-                pending.extend_from_slice(data);
-                match detect(&pending) {
-                    Detected::NeedMore => continue,
-                    Detected::Unknown => {
-                        break (
-                            DisconnectReason::ProtocolError,
-                            "not a DNY or GN device".into(),
-                        );
-                    }
-                    Detected::Known(p) if only.is_some_and(|o| o != p) => {
-                        break (
-                            DisconnectReason::ProtocolError,
-                            format!("a {} device on a port for another protocol", p.as_str()),
-                        );
-                    }
-                    Detected::Known(p) => {
-                        metrics::counter!("pylon_gateway_connections_total", "protocol" => p.as_str()).increment(1);
-                        let s = session.insert(match p {
-                            Protocol::Dny => Session::Dny(DnySession::new()),
-                            Protocol::Gn => Session::Gn(GnSession::new()),
-                        });
-                        let first = std::mem::take(&mut pending);
-                        s.on_bytes(&first)
-                    }
-                }
-            }
-        };
-        let outputs = match outputs {
-            Ok(o) => o,
-            Err(Fatal(why)) => break (DisconnectReason::ProtocolError, why),
-        };
         let mut refused = false;
-        for out in outputs {
-            match out {
+        for o in outputs {
+            match o {
                 Output::Identified(key) => {
                     if shared.refuses(&key).await {
                         // Recorded as a `Rejected` disconnect, never as connected.
@@ -213,11 +323,14 @@ pub async fn serve(
                         refused = true;
                         break;
                     }
-                    let (generation, token) = shared.claim(&key, commands_tx.clone());
+                    let (commands_tx, rx) = mpsc::channel::<Box<Job>>(COMMAND_QUEUE);
+                    commands_rx = Some(rx);
+                    let (generation, token) = shared.claim(&key, commands_tx);
                     kicked = token;
                     claim = Some(generation);
                     // Ids of a new connection start elsewhere than the last one's; below
-                    // the GN session's own range (`gn::OWN_SEQUENCE_BASE`).
+                    // the GN session's own range (`gn::OWN_SEQUENCE_BASE`). The executor
+                    // allocates nothing until its first command.
                     let seed =
                         (Utc::now().timestamp_subsec_nanos() ^ (generation as u32)) & 0x3FFF_FFFF;
                     commands = Some(Executor::new(
@@ -239,29 +352,30 @@ pub async fn serve(
                     shared.sessions.put(&key, rec).await;
                     device = Some(key);
                 }
-                Output::Answer(frame) => {
-                    if tx.try_send(frame).is_err() {
-                        closed.cancel();
-                    }
-                }
-                Output::Event(e) => publish(&shared, &e, &conn).await,
-                Output::Raw {
-                    device_id,
-                    frame_hex,
-                    json,
-                } => shared.publish_raw(&device_id, &frame_hex, json).await,
+                Output::Answer(frame) => out.send(&stream, frame),
+                Output::Event(e) => publish(&shared, &e, &conn, &mut acks).await,
+                Output::Raw { device_id, frame } => shared.publish_raw(&device_id, &frame).await,
                 Output::Malformed(why) => {
                     metrics::counter!("pylon_gateway_decode_errors_total").increment(1);
                     tracing::debug!(peer = %peer, %why, "malformed input from device");
                 }
                 Output::Reply(reply) => {
-                    if let Some(ex) = commands.as_mut() {
+                    if let Some(ex) = commands.as_mut()
+                        && ex.next_wakeup().is_some()
+                    {
+                        // A command waits: whoever gets its result must find this
+                        // frame's events stored.
+                        drain(&shared, &mut acks).await;
                         let effects = ex.on_reply(&reply, std::time::Instant::now());
-                        apply(effects, &tx, &closed, &shared.replica);
+                        apply(effects, &stream, &mut out, &shared.replica);
                     }
                 }
                 Output::CardDecision(q) => {
-                    let tx = tx.clone();
+                    drain(&shared, &mut acks).await;
+                    let tx = cards
+                        .get_or_insert_with(|| mpsc::channel(CARD_ANSWERS))
+                        .0
+                        .clone();
                     let shared = shared.clone();
                     tokio::spawn(async move { decide_card(q, tx, shared).await });
                 }
@@ -274,13 +388,15 @@ pub async fn serve(
             );
         }
     };
+    drain(&shared, &mut acks).await;
     // A replaced connection's sockets live on in the new connection.
     if reason != DisconnectReason::Replaced {
-        for out in session.as_mut().map(Session::close).unwrap_or_default() {
-            if let Output::Event(e) = out {
-                publish(&shared, &e, &conn).await;
+        for o in session.as_mut().map(Session::close).unwrap_or_default() {
+            if let Output::Event(e) = o {
+                publish(&shared, &e, &conn, &mut acks).await;
             }
         }
+        drain(&shared, &mut acks).await;
     }
     if let Some(ex) = commands.as_mut() {
         for (waiter, mut result) in ex.close(&format!("{reason:?} {detail}")) {
@@ -288,8 +404,9 @@ pub async fn serve(
             let _ = waiter.0.send(result);
         }
     }
-    drop(tx);
-    let _ = writer.await;
+    // What was queued still goes out (bounded by the write timeout), then FIN.
+    out.finish(&stream).await;
+    let _ = stream.shutdown().await;
     if let Some(d) = device {
         if let Some(generation) = claim {
             shared.release(&d, generation);
@@ -312,30 +429,57 @@ pub async fn serve(
     tracing::debug!(peer = %peer, ?reason, %detail, "device connection closed");
 }
 
-/// Publishes a device event (acknowledged by the stream).
-async fn publish(shared: &Shared, e: &DeviceEvent, conn: &ConnInfo) {
+/// Sends a device event; its acknowledgement is read later, in order, by the
+/// connection (at most [`ACK_WINDOW`] outstanding: beyond that the oldest is awaited).
+async fn publish(
+    shared: &Shared,
+    e: &DeviceEvent,
+    conn: &ConnInfo,
+    acks: &mut VecDeque<bus::Pending>,
+) {
     let ev = events::outgoing(&shared.bus.namespace, e, conn);
-    if let Err(err) = shared.publisher.publish(&ev).await {
-        tracing::error!(error = %err, kind = e.kind(), "device event not published");
+    if acks.len() >= ACK_WINDOW
+        && let Some(mut oldest) = acks.pop_front()
+    {
+        let r = (&mut oldest).await;
+        confirmed(shared, oldest, r).await;
     }
+    acks.push_back(shared.publisher.start(ev).await);
     metrics::counter!("pylon_gateway_events_total", "kind" => e.kind()).increment(1);
 }
 
-/// Carries out what the executor decided: frames to the write queue (a full queue means
-/// the device does not read: the connection ends), results to their callers.
-fn apply(
-    effects: Vec<Effect<ResultSender>>,
-    tx: &mpsc::Sender<Bytes>,
-    closed: &CancellationToken,
-    replica: &str,
+/// An event's first acknowledgement came back; a failure is retried as
+/// `Publisher::publish` retries, then logged.
+async fn confirmed(
+    shared: &Shared,
+    p: bus::Pending,
+    first: Result<bus::PublishAck, bus::BusError>,
 ) {
+    if let Err(e) = first {
+        let ev = p.into_event();
+        if let Err(err) = shared.publisher.retry(&ev, e).await {
+            tracing::error!(error = %err, subject = %ev.subject, "device event not published");
+        }
+    }
+}
+
+/// Reads every outstanding acknowledgement (retrying failures).
+async fn drain(shared: &Shared, acks: &mut VecDeque<bus::Pending>) {
+    while let Some(mut p) = acks.pop_front() {
+        let r = (&mut p).await;
+        confirmed(shared, p, r).await;
+    }
+    *acks = VecDeque::new();
+}
+
+/// Carries out what the executor decided: frames to the device (a device that does not
+/// read ends the connection), results to their callers.
+fn apply(effects: Vec<Effect<ResultSender>>, stream: &TcpStream, out: &mut Outbox, replica: &str) {
     for effect in effects {
         match effect {
             Effect::Send(frame) => {
                 metrics::counter!("pylon_gateway_commands_sent_total").increment(1);
-                if tx.try_send(frame).is_err() {
-                    closed.cancel();
-                }
+                out.send(stream, frame);
             }
             Effect::Done(waiter, mut result) => {
                 result.replica = replica.to_owned();

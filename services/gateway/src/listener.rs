@@ -7,19 +7,19 @@ use std::sync::{Arc, Mutex};
 use async_nats::jetstream::kv;
 use runtime::config::GatewayConfig;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::control::Job;
+use crate::control::JobSender;
 use crate::control::transfer::Running;
-use crate::domain::{DeviceKey, Protocol};
+use crate::domain::{DeviceKey, Protocol, WireFrame};
 use crate::sessions::Sessions;
 
 /// A device's connection on this replica.
 struct Live {
     generation: u64,
     kick: CancellationToken,
-    commands: mpsc::Sender<Job>,
+    commands: JobSender,
 }
 
 /// What every connection of this replica shares.
@@ -53,7 +53,22 @@ impl Shared {
         shutdown: CancellationToken,
     ) -> Self {
         Self {
-            publisher: bus::Publisher::new(bus.jetstream.clone()),
+            // Each connection keeps up to `ACK_WINDOW` acks outstanding and reads them
+            // only between its own sends: a global in-flight cap below the sum of the
+            // windows (async-nats's default is 5,000) would let connections blocked on
+            // it hold every permit, and no ack would ever be read. One more per
+            // connection for its `disconnected` event, and some for transfers.
+            publisher: bus::Publisher::new(
+                async_nats::jetstream::ContextBuilder::new()
+                    .max_ack_inflight(
+                        config
+                            .max_connections
+                            .saturating_mul(crate::connection::ACK_WINDOW + 1)
+                            .saturating_add(1024)
+                            .min(usize::MAX >> 4),
+                    )
+                    .build(bus.client.clone()),
+            ),
             bus,
             sessions,
             registry,
@@ -70,11 +85,7 @@ impl Shared {
 
     /// Registers this connection as the device's current one and ends an older one.
     /// Returns the claim's generation and the token that a newer claim cancels.
-    pub fn claim(
-        &self,
-        device: &DeviceKey,
-        commands: mpsc::Sender<Job>,
-    ) -> (u64, CancellationToken) {
+    pub fn claim(&self, device: &DeviceKey, commands: JobSender) -> (u64, CancellationToken) {
         let generation = self
             .generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -93,7 +104,7 @@ impl Shared {
     }
 
     /// The command queue of the connection carrying `connection_id`, if it is here.
-    pub fn commands_for(&self, connection_id: &str) -> Option<mpsc::Sender<Job>> {
+    pub fn commands_for(&self, connection_id: &str) -> Option<JobSender> {
         let live = self.live.lock().ok()?;
         live.get(connection_id).map(|l| l.commands.clone())
     }
@@ -120,23 +131,30 @@ impl Shared {
         !matches!(registry.get(&device.device_id).await, Ok(Some(_)))
     }
 
-    /// Raw frames are for debugging and third parties: sent without waiting for the
-    /// stream's acknowledgement, so they never slow the device path.
-    pub async fn publish_raw(&self, device_id: &str, frame_hex: &str, json: serde_json::Value) {
+    /// Raw frames are for debugging and third parties: published on core NATS (the
+    /// stream stores them; no acknowledgement is asked for), so they never slow the
+    /// device path. The hex and JSON are built here, only when `gateway.raw_frames` is on.
+    pub async fn publish_raw(&self, device_id: &str, frame: &WireFrame) {
         if !self.config.raw_frames {
             return;
         }
-        let protocol = json
-            .get("protocol")
-            .and_then(|p| p.as_str())
-            .unwrap_or("unknown")
-            .to_owned();
-        let subject = self.bus.namespace.subject(&["raw", &protocol, device_id]);
-        let body = serde_json::json!({ "hex": frame_hex, "frame": json });
+        #[derive(serde::Serialize)]
+        struct Body {
+            hex: String,
+            frame: serde_json::Value,
+        }
+        let subject = self
+            .bus
+            .namespace
+            .subject(&["raw", frame.protocol(), device_id]);
+        let body = Body {
+            hex: frame.hex(),
+            frame: frame.describe(),
+        };
         let Ok(payload) = serde_json::to_vec(&body) else {
             return;
         };
-        if let Err(e) = self.bus.jetstream.publish(subject, payload.into()).await {
+        if let Err(e) = self.bus.client.publish(subject, payload.into()).await {
             tracing::debug!(error = %e, "raw frame not published");
         }
     }

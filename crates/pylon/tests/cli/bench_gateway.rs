@@ -90,7 +90,7 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
     assert!(k["events_stored"].as_u64().unwrap() > 0);
     assert_eq!(k["connections_sim"], k["connections_gateway"], "{k}");
 
-    // Goals are judged, commands wait for DeviceControl, NATS is left clean.
+    // Goals are judged, commands run only with --commands, NATS is left clean.
     let goals = r["goals"].as_array().unwrap();
     assert_eq!(goals.len(), 6);
     assert_eq!(r["commands"]["measured"], false);

@@ -89,10 +89,10 @@ pub async fn execute(shared: &Shared, plan: Plan, wait: Duration) -> CommandResu
         return offline(&connection);
     };
     let (tx, rx) = oneshot::channel();
-    match queue.try_send(Job {
+    match queue.try_send(Box::new(Job {
         plan,
         reply: ResultSender(tx),
-    }) {
+    })) {
         Err(mpsc::error::TrySendError::Full(_)) => outcome(
             CommandOutcome::Busy,
             "设备命令队列已满 / too many commands queued for this device",

@@ -10,14 +10,13 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use codec_dny::{
-    Direction, Downlink, Frame, Item, PhysicalId, ResultAnswer, StreamDecoder, TimeAnswer,
-    UnixTime, Uplink,
+    Downlink, Frame, Item, PhysicalId, ResultAnswer, StreamDecoder, TimeAnswer, UnixTime, Uplink,
 };
 
 use super::command::Reply;
 use super::{
     CardQuery, CardReplyContext, DeviceEvent, DeviceKey, EndReasonCode, Fatal, Output, PortState,
-    Protocol,
+    Protocol, WireFrame,
 };
 
 /// The state of one DNY connection.
@@ -121,11 +120,6 @@ impl DnySession {
                     }
                     // Later frames with another id (a host fronting sub-devices) are
                     // legitimate: each frame is attributed to its own id.
-                    let frame_hex = raw
-                        .to_bytes()
-                        .map(|b| codec_gn::hex::encode(&b))
-                        .unwrap_or_default();
-                    let json = codec_dny::describe(&raw, Direction::Up);
                     let typed = Frame::<Uplink>::from_raw(&raw);
                     // The reply goes after the frame's events: the connection publishes
                     // in order, so whoever the command's result reaches finds them
@@ -134,16 +128,14 @@ impl DnySession {
                         Ok(frame) if may_answer_a_command(&frame.message) => {
                             Some(Output::Reply(Reply::Dny {
                                 frame: frame.clone(),
-                                hex: frame_hex.clone(),
-                                json: json.clone(),
+                                raw: Some(raw.clone()),
                             }))
                         }
                         _ => None,
                     };
                     out.push(Output::Raw {
                         device_id: raw.physical_id.to_string(),
-                        frame_hex,
-                        json,
+                        frame: WireFrame::Dny(raw.clone()),
                     });
                     match typed {
                         Ok(frame) => self.on_frame(frame, now, &mut out),

@@ -357,8 +357,7 @@ mod tests {
                 message_id: MessageId::new(id),
                 message: Uplink::RebootAnswer(codec_dny::ResultAnswer::new(0)),
             },
-            hex: String::new(),
-            json: serde_json::Value::Null,
+            raw: None,
         }
     }
 

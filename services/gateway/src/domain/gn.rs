@@ -19,7 +19,7 @@ pub use ports::{SNAPSHOT_PERIOD, SOCKET_OFFLINE_AFTER, STATUS_PERIOD};
 
 use super::command::Reply;
 use super::event::parameter_map;
-use super::{DeviceEvent, DeviceKey, Fatal, Output, Protocol};
+use super::{DeviceEvent, DeviceKey, Fatal, Output, Protocol, WireFrame};
 use orders::Orders;
 use ports::{Ports, SocketSample};
 
@@ -86,23 +86,16 @@ impl GnSession {
                     }
                     match Packet::from_frame(&frame) {
                         Ok(packet) => {
-                            let frame_hex = frame
-                                .encode()
-                                .map(|b| codec_gn::hex::encode(&b))
-                                .unwrap_or_default();
-                            let json = codec_gn::describe(&packet);
                             // Device reports carry sequence 0; answers echo our command's.
                             if packet.sequence != 0 {
                                 out.push(Output::Reply(Reply::Gn {
                                     packet: packet.clone(),
-                                    hex: frame_hex.clone(),
-                                    json: json.clone(),
+                                    raw: Some(frame.clone()),
                                 }));
                             }
                             out.push(Output::Raw {
                                 device_id: frame.gateway_id.to_string(),
-                                frame_hex,
-                                json,
+                                frame: WireFrame::Gn(frame),
                             });
                             self.on_packet(&packet, now, &mut out);
                         }

@@ -24,18 +24,64 @@ pub enum Output {
     Answer(bytes::Bytes),
     /// A device event to publish.
     Event(DeviceEvent),
-    /// A frame as received, for `pylon.raw.<protocol>.<device>`.
-    Raw {
-        device_id: String,
-        frame_hex: String,
-        json: serde_json::Value,
-    },
+    /// A frame as received, for `pylon.raw.<protocol>.<device>`. Undescribed: the hex
+    /// and JSON are built only where the frame is published (`gateway.raw_frames`).
+    Raw { device_id: String, frame: WireFrame },
     /// A frame that could not be decoded; the stream goes on.
     Malformed(String),
     /// A card was presented: the pile waits for a business decision.
     CardDecision(CardQuery),
     /// A frame that may answer a command in flight (the executor decides).
     Reply(command::Reply),
+}
+
+/// A received frame as the codec handed it out: cheap to keep (the payload is shared
+/// `Bytes`); its hex and JSON view are made on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WireFrame {
+    Dny(codec_dny::RawFrame),
+    Gn(codec_gn::Frame),
+}
+
+impl WireFrame {
+    /// `dny` or `gn`, as in `pylon.raw.<protocol>.<device>`.
+    pub fn protocol(&self) -> &'static str {
+        match self {
+            WireFrame::Dny(_) => "dny",
+            WireFrame::Gn(_) => "gn",
+        }
+    }
+
+    /// The frame's bytes as lowercase hex (what `pylon decode` takes).
+    pub fn hex(&self) -> String {
+        let bytes = match self {
+            WireFrame::Dny(f) => f.to_bytes().ok(),
+            WireFrame::Gn(f) => f.encode().ok(),
+        };
+        bytes.map(|b| hex(&b)).unwrap_or_default()
+    }
+
+    /// The frame as `pylon decode` prints it (DNY: uplink).
+    pub fn describe(&self) -> serde_json::Value {
+        match self {
+            WireFrame::Dny(f) => codec_dny::describe(f, codec_dny::Direction::Up),
+            WireFrame::Gn(f) => match codec_gn::Packet::from_frame(f) {
+                Ok(p) => codec_gn::describe(&p),
+                Err(_) => serde_json::Value::Null,
+            },
+        }
+    }
+}
+
+/// Lowercase hex, as `codec_gn::hex::encode` writes it, without formatting machinery.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0F)]));
+    }
+    s
 }
 
 /// A pending business decision the connection must ask charging for.

@@ -24,6 +24,8 @@ pub struct GatewayProcess {
     child: Option<Child>,
     pub pid: u32,
     pub device: SocketAddr,
+    /// `DeviceControl` and the rest of the gateway's gRPC.
+    pub grpc: SocketAddr,
     http: SocketAddr,
     log: PathBuf,
     client: reqwest::Client,
@@ -83,6 +85,7 @@ impl GatewayProcess {
             pid: child.id(),
             child: Some(child),
             device,
+            grpc,
             http,
             log,
             client: reqwest::Client::new(),

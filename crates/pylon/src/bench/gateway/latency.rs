@@ -190,7 +190,7 @@ pub async fn run(
 }
 
 /// The `p`-th percentile of sorted samples (nearest rank).
-fn pct(sorted: &[Duration], p: f64) -> Duration {
+pub fn pct(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

@@ -15,7 +15,8 @@
 //! Then the run checks itself (connections and event counts must agree), and with
 //! `--raw-frames both` measures ingest again on fresh gateways with `gateway.raw_frames`
 //! on and off. Last, a plain async-nats publish loop gives the JetStream rate the ingest
-//! is compared with. Everything created on NATS is deleted at the end.
+//! is compared with. With `--commands N`, N `DeviceControl` calls go to piles of their
+//! own on a fresh gateway (`commands`). Everything created on NATS is deleted at the end.
 
 mod baseline;
 mod check;
@@ -113,6 +114,17 @@ pub struct GatewayArgs {
     /// SO_SNDBUF/SO_RCVBUF of the simulated piles' sockets (kernel default if unset).
     #[arg(long)]
     socket_buffer: Option<u32>,
+    /// DeviceControl calls to time (0: the commands phase does not run). They go to
+    /// `--command-piles` piles of their own on a fresh gateway, after the other phases.
+    #[arg(long, default_value_t = 0)]
+    commands: u32,
+    /// Devices the commands are spread over (--gn-percent of them GN gateways); each gets
+    /// its next command at least 0.6 s after the last ended, so DNY pacing never applies.
+    #[arg(long, default_value_t = 300)]
+    command_piles: u32,
+    /// Concurrent gRPC callers of the commands phase.
+    #[arg(long, default_value_t = 32)]
+    command_concurrency: usize,
     /// Print the results as JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -156,6 +168,15 @@ impl GatewayArgs {
         if p.latency && (self.probes == 0 || self.probe_rate == 0) {
             return Err("the latency phase needs --probes > 0 and --probe-rate > 0".into());
         }
+        if self.commands > 0 && (self.command_piles as usize) < self.command_concurrency.max(1) {
+            return Err("--command-piles must be at least --command-concurrency".into());
+        }
+        if self.command_piles > commands::MAX_PILES {
+            return Err(format!(
+                "--command-piles must be at most {}",
+                commands::MAX_PILES
+            ));
+        }
         if self.seconds == 0 {
             return Err("--seconds must be > 0".into());
         }
@@ -196,11 +217,16 @@ impl GatewayArgs {
     /// Sockets the load piles and probes take on the first gateway.
     fn reserved(&self) -> u32 {
         let p = self.phases();
-        if p.ingest || p.latency {
+        let load = if p.ingest || p.latency {
             self.load_piles + self.probes
         } else {
             0
-        }
+        };
+        load.max(if self.commands > 0 {
+            self.command_piles
+        } else {
+            0
+        })
     }
 
     /// Idle piles per gateway process, none holding more than `cap` connections
@@ -410,6 +436,25 @@ async fn run(
             );
             report.ingest.push(r);
         }
+    }
+
+    if args.commands > 0 {
+        let opts = commands::CommandsOptions {
+            calls: args.commands,
+            piles: args.command_piles,
+            gn_percent: args.gn_percent,
+            concurrency: args.command_concurrency,
+            connect_rate: args.connect_rate,
+        };
+        let gw = GatewayProcess::start(&child(raw_first)).await?;
+        let r = commands::run(&gw, &opts).await;
+        gw.stop();
+        let r = r?;
+        eprintln!(
+            "bench: {} commands, p99 {:.1} ms ({})",
+            r.calls, r.all.p99_ms, r.note
+        );
+        report.commands = r;
     }
 
     if phases.ingest && args.baseline_seconds > 0 {

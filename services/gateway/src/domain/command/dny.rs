@@ -418,11 +418,7 @@ mod tests {
     }
 
     fn reply(frame: Frame<Uplink>) -> super::super::Reply {
-        super::super::Reply::Dny {
-            frame,
-            hex: String::new(),
-            json: serde_json::Value::Null,
-        }
+        super::super::Reply::Dny { frame, raw: None }
     }
 
     #[test]

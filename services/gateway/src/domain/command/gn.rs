@@ -671,8 +671,7 @@ mod tests {
         };
         let reply = |p| super::super::Reply::Gn {
             packet: p,
-            hex: String::new(),
-            json: serde_json::Value::Null,
+            raw: None,
         };
         assert!(plan.answered_by(9, &reply(answer(9, 1))));
         assert!(!plan.answered_by(9, &reply(answer(10, 1))));

@@ -161,18 +161,17 @@ impl Timing {
     }
 }
 
-/// An uplink frame that may answer a command, as the session decoded it.
+/// An uplink frame that may answer a command, as the session decoded it. `raw` is the
+/// frame as received, described (hex, JSON) only when it does answer a command.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Dny {
         frame: codec_dny::Frame<codec_dny::Uplink>,
-        hex: String,
-        json: serde_json::Value,
+        raw: Option<codec_dny::RawFrame>,
     },
     Gn {
         packet: codec_gn::Packet,
-        hex: String,
-        json: serde_json::Value,
+        raw: Option<codec_gn::Frame>,
     },
 }
 
@@ -203,12 +202,22 @@ impl Plan {
 
     /// What the answer means.
     pub fn interpret(&self, reply: &Reply) -> CommandResult {
-        let (mut result, hex, json) = match reply {
-            Reply::Dny { frame, hex, json } => (dny::interpret(self, frame), hex, json),
-            Reply::Gn { packet, hex, json } => (gn::interpret(self, packet), hex, json),
+        let (mut result, raw) = match reply {
+            Reply::Dny { frame, raw } => (
+                dny::interpret(self, frame),
+                raw.clone().map(super::WireFrame::Dny),
+            ),
+            Reply::Gn { packet, raw } => (
+                gn::interpret(self, packet),
+                raw.clone().map(super::WireFrame::Gn),
+            ),
         };
-        result.answer_hex.clone_from(hex);
-        result.answer_json = json.to_string();
+        if let Some(raw) = raw {
+            result.answer_hex = raw.hex();
+            result.answer_json = raw.describe().to_string();
+        } else {
+            result.answer_json = serde_json::Value::Null.to_string();
+        }
         result
     }
 }

@@ -253,8 +253,7 @@ mod tests {
                 message_id: MessageId::new(1),
                 message,
             },
-            hex: String::new(),
-            json: serde_json::Value::Null,
+            raw: None,
         })
     }
 
