@@ -21,8 +21,9 @@ use runtime::auth::{Auth, OrgPath};
 use runtime::http::{ApiResult, ok};
 use runtime::{GrpcRoutes, Service, ServiceContext};
 use serde_json::{Value, json};
-use sqlx::{Connection, PgConnection};
 use tokio_util::sync::CancellationToken;
+
+use super::scratch::Scratch;
 
 /// `pylon bench auth` options.
 #[derive(Debug, clap::Args)]
@@ -99,49 +100,6 @@ pub async fn execute(args: AuthArgs, config: runtime::Config) -> anyhow::Result<
     .await;
     scratch.drop_db().await;
     result
-}
-
-struct Scratch {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl Scratch {
-    async fn create(config: &runtime::Config) -> anyhow::Result<Self> {
-        let admin_url = config.database.url.expose().to_owned();
-        let name = format!(
-            "pylon_bench_{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..12]
-        );
-        let mut c = PgConnection::connect(&admin_url)
-            .await
-            .context("connecting to database.url")?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut c)
-            .await
-            .context("creating the scratch database (needs CREATEDB)")?;
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_owned())
-            .context("database.url has no database name")?;
-        Ok(Self {
-            url: format!("{base}/{name}"),
-            admin_url,
-            name,
-        })
-    }
-
-    async fn drop_db(&self) {
-        if let Ok(mut c) = PgConnection::connect(&self.admin_url).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&mut c)
-            .await;
-        }
-    }
 }
 
 async fn start(

@@ -3,6 +3,8 @@
 
 mod auth;
 mod gateway;
+mod ledger;
+mod scratch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +18,9 @@ pub enum BenchCommand {
     /// The device gateway as a separate process: idle connections and memory, ingest
     /// rate into JetStream (against a plain publish loop), frame-to-event latency.
     Gateway(gateway::GatewayArgs),
+    /// The wallet ledger: hold + capture throughput on one wallet and across many
+    /// wallets, with p99, and a check that the books still balance.
+    Ledger(ledger::LedgerArgs),
 }
 
 /// Runs a benchmark. `config_path` is the file this process was started with, so a
@@ -28,5 +33,6 @@ pub async fn execute(
     match command {
         BenchCommand::Auth(args) => auth::execute(args, config).await,
         BenchCommand::Gateway(args) => gateway::execute(args, config, config_path).await,
+        BenchCommand::Ledger(args) => ledger::execute(args, config).await,
     }
 }

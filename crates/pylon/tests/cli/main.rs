@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bench_gateway;
+mod bench_ledger;
 mod commands;
 mod decode;
 mod run;
