@@ -111,14 +111,17 @@ async fn announce(
     entry: &Entry<Uuid>,
 ) -> Result<(), PaymentError> {
     let ids: Vec<Uuid> = entry.postings.iter().map(|p| p.account).collect();
+    // Starts from the entry's own accounts and joins by the unique (tenant, kind, owner)
+    // key, so the plan does not depend on table statistics (a fresh database with many
+    // wallets made the other order take seconds while the locks were held).
     let wallets: Vec<(Uuid, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT w.id, w.owner_kind, w.owner_key, w.balance_fen, COALESCE(h.balance_fen, 0) \
-         FROM payment.accounts w LEFT JOIN payment.accounts h \
-           ON h.tenant_id = w.tenant_id AND h.kind = 'held' \
-          AND h.owner_kind = w.owner_kind AND h.owner_key = w.owner_key \
-         WHERE w.kind = 'wallet' AND w.tenant_id = $1 AND EXISTS ( \
-           SELECT 1 FROM payment.accounts a WHERE a.id = ANY($2) AND a.tenant_id = w.tenant_id \
-             AND a.kind IN ('wallet', 'held') AND a.owner_kind = w.owner_kind AND a.owner_key = w.owner_key)",
+        "SELECT DISTINCT w.id, w.owner_kind, w.owner_key, w.balance_fen, COALESCE(h.balance_fen, 0) \
+         FROM payment.accounts a \
+         JOIN payment.accounts w ON w.tenant_id = a.tenant_id AND w.kind = 'wallet' \
+          AND w.owner_kind = a.owner_kind AND w.owner_key = a.owner_key \
+         LEFT JOIN payment.accounts h ON h.tenant_id = a.tenant_id AND h.kind = 'held' \
+          AND h.owner_kind = a.owner_kind AND h.owner_key = a.owner_key \
+         WHERE a.id = ANY($2) AND a.kind IN ('wallet', 'held') AND a.tenant_id = $1",
     )
     .bind(req.tenant)
     .bind(&ids)
