@@ -179,9 +179,10 @@ pub async fn serve(
         cfg.write_queue_frames,
         Duration::from_secs(cfg.write_timeout_secs),
     );
-    let conn = ConnInfo {
+    let mut conn = ConnInfo {
         remote_addr: peer.to_string(),
         replica: shared.replica.clone(),
+        tenant: events::UNASSIGNED.to_owned(),
     };
     let mut pending: Vec<u8> = Vec::new();
     let mut session: Option<Session> = None;
@@ -317,6 +318,8 @@ pub async fn serve(
         for o in outputs {
             match o {
                 Output::Identified(key) => {
+                    // Events name the device's operator from now on (`_` if unassigned).
+                    conn.tenant = shared.tenant_of(&key.device_id).await;
                     if shared.refuses(&key).await {
                         // Recorded as a `Rejected` disconnect, never as connected.
                         device = Some(key);
@@ -416,6 +419,7 @@ pub async fn serve(
         }
         let ev = events::disconnected(
             &shared.bus.namespace,
+            &conn.tenant,
             &d,
             reason,
             &detail,

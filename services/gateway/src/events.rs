@@ -20,6 +20,9 @@ pub const UNASSIGNED: &str = "_";
 pub struct ConnInfo {
     pub remote_addr: String,
     pub replica: String,
+    /// The operator the device is registered to (`device_registry`), or `_` while it is
+    /// unassigned: the subject's tenant token and `ce-tenant`.
+    pub tenant: String,
 }
 
 fn ts(t: DateTime<Utc>) -> Option<prost_types::Timestamp> {
@@ -74,19 +77,19 @@ fn transfer_end(e: TransferEnd) -> pb::FirmwareTransferEnd {
     }
 }
 
-fn subject(ns: &Namespace, device: &DeviceKey, kind: &str) -> String {
-    ns.subject(&["device", UNASSIGNED, &device.device_id, kind])
+fn subject(ns: &Namespace, tenant: &str, device: &DeviceKey, kind: &str) -> String {
+    ns.subject(&["device", tenant, &device.device_id, kind])
 }
 
 /// The event to publish for `e`.
 pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEvent {
     let device = e.device();
-    let subj = subject(ns, device, e.kind());
+    let subj = subject(ns, &conn.tenant, device, e.kind());
     match e {
         DeviceEvent::Connected { iccid, at, .. } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::DeviceConnected {
                 device: device_ref(device),
@@ -108,7 +111,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
         } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::DeviceHeartbeat {
                 device: device_ref(device),
@@ -132,7 +135,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
         } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::PortStatusChanged {
                 device: device_ref(device),
@@ -157,7 +160,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
         } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::MeterSample {
                 device: device_ref(device),
@@ -187,7 +190,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
         } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::ChargingEnded {
                 device: device_ref(device),
@@ -215,7 +218,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
         } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::CardSwiped {
                 device: device_ref(device),
@@ -235,7 +238,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
         } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::DeviceAlarm {
                 device: device_ref(device),
@@ -255,7 +258,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
         } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::ChargingStarted {
                 device: device_ref(device),
@@ -275,6 +278,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
             ..
         } => disconnected(
             ns,
+            &conn.tenant,
             device,
             match why {
                 DisconnectCause::IdleTimeout => pb::DisconnectReason::IdleTimeout,
@@ -287,7 +291,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
         DeviceEvent::ParameterReport { parameters, at, .. } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::ParameterReport {
                 device: device_ref(device),
@@ -306,7 +310,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
         } => OutgoingEvent::new(
             subj,
             SOURCE,
-            UNASSIGNED,
+            &conn.tenant,
             *at,
             &pb::FirmwareProgress {
                 device: device_ref(device),
@@ -324,6 +328,7 @@ pub fn outgoing(ns: &Namespace, e: &DeviceEvent, conn: &ConnInfo) -> OutgoingEve
 /// `DeviceDisconnected` for a connection that ends.
 pub fn disconnected(
     ns: &Namespace,
+    tenant: &str,
     device: &DeviceKey,
     why: pb::DisconnectReason,
     detail: &str,
@@ -331,9 +336,9 @@ pub fn disconnected(
     at: DateTime<Utc>,
 ) -> OutgoingEvent {
     OutgoingEvent::new(
-        subject(ns, device, "disconnected"),
+        subject(ns, tenant, device, "disconnected"),
         SOURCE,
-        UNASSIGNED,
+        tenant,
         at,
         &pb::DeviceDisconnected {
             device: device_ref(device),

@@ -51,20 +51,18 @@ pub async fn run(ctx: ServiceContext) -> anyhow::Result<()> {
         .with_context(|| format!("binding gateway.device_listen {}", cfg.device_listen))?;
     tracing::info!(addr = %listener.local_addr()?, "device port open");
     let sessions = sessions::Sessions::open(&ctx.bus).await?;
-    let registry = if cfg.reject_unregistered {
-        Some(
-            bus::kv::ensure_bucket(
-                &ctx.bus.jetstream,
-                &ctx.bus.namespace,
-                "device_registry",
-                1,
-                std::time::Duration::ZERO,
-            )
-            .await?,
+    // Written by charging: which operator a device belongs to (its events' tenant) and,
+    // with `reject_unregistered`, whether it may connect at all.
+    let registry = Some(
+        bus::kv::ensure_bucket(
+            &ctx.bus.jetstream,
+            &ctx.bus.namespace,
+            "device_registry",
+            1,
+            std::time::Duration::ZERO,
         )
-    } else {
-        None
-    };
+        .await?,
+    );
     let shared = Arc::new(listener::Shared::new(
         cfg,
         ctx.bus.clone(),

@@ -120,6 +120,26 @@ impl Shared {
         }
     }
 
+    /// The operator `device_id` is registered to (`device_registry`, written by
+    /// charging), or `_` while unassigned.
+    pub async fn tenant_of(&self, device_id: &str) -> String {
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            tenant_id: String,
+        }
+        let Some(registry) = &self.registry else {
+            return crate::events::UNASSIGNED.to_owned();
+        };
+        match registry.get(device_id).await {
+            Ok(Some(v)) => serde_json::from_slice::<Entry>(&v)
+                .ok()
+                .map(|e| e.tenant_id)
+                .filter(|t| bus::Token::new(t.clone()).is_ok())
+                .unwrap_or_else(|| crate::events::UNASSIGNED.to_owned()),
+            _ => crate::events::UNASSIGNED.to_owned(),
+        }
+    }
+
     /// Whether policy refuses this device (unregistered while `reject_unregistered`).
     pub async fn refuses(&self, device: &DeviceKey) -> bool {
         let Some(registry) = (self.config.reject_unregistered)

@@ -122,6 +122,7 @@ async fn finish(shared: &Shared, transfer: &Transfer, end: &End) {
     let conn = ConnInfo {
         remote_addr: String::new(),
         replica: shared.replica.clone(),
+        tenant: shared.tenant_of(&device).await,
     };
     let outgoing = events::outgoing(&shared.bus.namespace, &event, &conn);
     if let Err(e) = shared.publisher.publish(&outgoing).await {

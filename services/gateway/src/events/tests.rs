@@ -26,6 +26,7 @@ fn publish(e: &DeviceEvent) -> bus::OutgoingEvent {
     let conn = ConnInfo {
         remote_addr: "10.0.0.1:5000".into(),
         replica: "r1".into(),
+        tenant: "_".into(),
     };
     outgoing(&bus::Namespace::root(), e, &conn)
 }

@@ -57,3 +57,45 @@ async fn a_simulated_gn_gateway_reports_its_sockets() {
     let _ = pile.shutdown().await;
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_registered_pile_s_events_carry_its_operator() {
+    let mut h = Harness::start().await;
+    let tenant = "0195f0a0-0000-7000-8000-000000000001";
+    let id = sim::ids::dny_physical_id(51, 2).unwrap().to_string();
+    let js = async_nats::jetstream::new(h.nats.clone());
+    let kv = bus::kv::ensure_bucket(&js, &h.ns, "device_registry", 1, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    kv.put(
+        &id,
+        format!("{{\"tenant_id\":\"{tenant}\"}}")
+            .into_bytes()
+            .into(),
+    )
+    .await
+    .unwrap();
+    let (pile, _events) =
+        spawn_pile(PileConfig::new(Protocol::Dny, 51, h.device_addr).with_speed(10)).unwrap();
+    assert_eq!(pile.id(), id);
+    let (subject, msg) = h.next_event("connected").await;
+    assert_eq!(subject, h.ns.subject(&["device", tenant, &id, "connected"]));
+    let headers = msg.headers.expect("CloudEvents headers");
+    assert_eq!(headers.get("ce-tenant").map(|v| v.as_str()), Some(tenant));
+    // An unregistered pile stays unassigned.
+    let (other, _e) =
+        spawn_pile(PileConfig::new(Protocol::Dny, 52, h.device_addr).with_speed(10)).unwrap();
+    loop {
+        let (subject, _) = h.next_event("connected").await;
+        if subject.contains(other.id()) {
+            assert_eq!(
+                subject,
+                h.ns.subject(&["device", "_", other.id(), "connected"])
+            );
+            break;
+        }
+    }
+    let _ = pile.shutdown().await;
+    let _ = other.shutdown().await;
+    h.stop().await;
+}
