@@ -244,3 +244,59 @@ async fn an_operator_force_ends_an_order_whose_pile_went_silent() {
     }
     panic!("the hold was not settled");
 }
+
+#[tokio::test]
+async fn a_pile_that_reconnects_mid_charge_keeps_its_order_and_settles() {
+    let w = world().await;
+    w.tariff().await;
+    let mut config = PileConfig::new(Protocol::Dny, 46, w.device_addr).with_speed(60);
+    config.profile_mut().backoff_min = Duration::from_secs(1);
+    let (pile, mut sim) = spawn_pile(config).unwrap();
+    let device = pile.id().to_owned();
+    w.register(&device, "dny").await;
+    sim.wait_for(Duration::from_secs(10), |e| {
+        matches!(e, SimEvent::Registered)
+    })
+    .await
+    .expect("the pile registered");
+    let d = w.driver_with(3_000).await;
+    let (_, o) = w
+        .start(
+            &d,
+            "r",
+            json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 1_000}),
+        )
+        .await;
+    let id = o["data"]["id"].as_str().unwrap().to_owned();
+    w.until(&d, &id, "charging", 15).await;
+    // The modem drops the connection; the pile keeps charging and comes back.
+    pile.reconnect().await.unwrap();
+    sim.wait_for(Duration::from_secs(15), |e| {
+        matches!(e, SimEvent::Registered)
+    })
+    .await
+    .expect("the pile came back");
+    let o = w.until(&d, &id, "charging", 5).await;
+    assert_eq!(o["state"], "charging", "the order survived the reconnect");
+    let stop = w
+        .app
+        .post(
+            &format!("/api/v1/charging/orders/{id}/stop"),
+            &d.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(stop.0, StatusCode::OK, "{}", stop.1);
+    let settled = sim
+        .wait_for(Duration::from_secs(15), |e| {
+            matches!(e, SimEvent::Settled { .. })
+        })
+        .await
+        .expect("the pile settled");
+    let SimEvent::Settled { energy_wh, .. } = settled else {
+        unreachable!()
+    };
+    let o = w.until(&d, &id, "settled", 20).await;
+    assert_eq!(o["energy_wh"], energy_wh as i64);
+    let _ = pile.shutdown().await;
+}
