@@ -56,6 +56,34 @@ impl Outbox {
             .await?;
         Ok(())
     }
+
+    /// Stores a service's event as `pylon.<service>.<subject_tenant>.<aggregate>.<name>`
+    /// with source `pylon/<service>` and `ce-tenant` = `tenant` (they differ only for
+    /// events no tenant may subscribe to). Every token is checked.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn enqueue_event<E: crate::Event>(
+        &self,
+        conn: &mut PgConnection,
+        ns: &crate::Namespace,
+        service: &str,
+        subject_tenant: &str,
+        tenant: &str,
+        (aggregate, name): (&str, &str),
+        now: chrono::DateTime<chrono::Utc>,
+        event: &E,
+    ) -> Result<(), BusError> {
+        let token = |s: &str| crate::Token::new(s.to_owned());
+        let subject = crate::subject::event_subject(
+            ns,
+            &token(service)?,
+            &token(subject_tenant)?,
+            &token(aggregate)?,
+            &token(name)?,
+        );
+        let source = format!("pylon/{service}");
+        let ev = OutgoingEvent::new(subject, &source, tenant, now, event);
+        self.enqueue(conn, &ev).await
+    }
 }
 
 /// Where the relay sends rows. [`Publisher`] is the real one; the trait exists so a test

@@ -19,16 +19,18 @@ pub async fn enqueue<E: bus::Event>(
     now: DateTime<Utc>,
     event: &E,
 ) -> Result<(), BillingError> {
-    let token = |s: &str| bus::Token::new(s.to_owned());
     let tenant = tenant.to_string();
-    let subject = bus::subject::event_subject(
-        ns,
-        &token(crate::NAME)?,
-        &token(&tenant)?,
-        &token(aggregate)?,
-        &token(name)?,
-    );
-    let ev = bus::OutgoingEvent::new(subject, "pylon/billing", &tenant, now, event);
-    bus::Outbox::new(crate::SCHEMA).enqueue(conn, &ev).await?;
+    bus::Outbox::new(crate::SCHEMA)
+        .enqueue_event(
+            conn,
+            ns,
+            crate::NAME,
+            &tenant,
+            &tenant,
+            (aggregate, name),
+            now,
+            event,
+        )
+        .await?;
     Ok(())
 }

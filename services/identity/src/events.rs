@@ -22,15 +22,17 @@ pub async fn enqueue<E: bus::Event>(
     now: DateTime<Utc>,
     event: &E,
 ) -> Result<(), IdentityError> {
-    let token = |s: &str| bus::Token::new(s.to_owned());
-    let subject = bus::subject::event_subject(
-        ns,
-        &token(crate::NAME)?,
-        &token(subject_tenant)?,
-        &token(aggregate)?,
-        &token(name)?,
-    );
-    let ev = bus::OutgoingEvent::new(subject, "pylon/identity", tenant, now, event);
-    bus::Outbox::new(crate::SCHEMA).enqueue(conn, &ev).await?;
+    bus::Outbox::new(crate::SCHEMA)
+        .enqueue_event(
+            conn,
+            ns,
+            crate::NAME,
+            subject_tenant,
+            tenant,
+            (aggregate, name),
+            now,
+            event,
+        )
+        .await?;
     Ok(())
 }
