@@ -99,10 +99,9 @@ pub async fn decide(ctx: &Ctx, req: &CardAuthorizeRequest) -> Result<Decision, C
     };
     // The device's operator: the registry says, else the tenant token of its newest
     // event; unregistered and `_` (unassigned) means nobody's wallet may pay here.
-    let registered =
-        crate::registry::store::devices::tenant_of_device(&ctx.pool, &req.device_id).await?;
+    let registered = crate::registry::store::devices::placement(&ctx.pool, &req.device_id).await?;
     let tenant = match registered {
-        Some(t) => Some(t),
+        Some(p) => Some(p.tenant_id),
         None => store::devices::tenant_of(&ctx.pool, &req.device_id)
             .await?
             .and_then(|t| Uuid::parse_str(&t).ok()),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use sim::{PileConfig, Protocol, SimEvent, spawn_pile};
+use sim::SimEvent;
 
 use crate::world;
 
@@ -14,23 +14,7 @@ use crate::world;
 async fn a_card_swipe_charges_the_cards_wallet() {
     let w = world().await;
     w.tariff().await;
-    let (pile, mut sim) =
-        spawn_pile(PileConfig::new(Protocol::Dny, 44, w.device_addr).with_speed(60)).unwrap();
-    let device = pile.id().to_owned();
-    let r = w
-        .app
-        .post(
-            "/api/v1/charging/devices",
-            &w.t.admin,
-            json!({"protocol": "dny", "device_id": device, "port_count": 2}),
-        )
-        .await;
-    assert_eq!(r.0, StatusCode::OK, "{}", r.1);
-    sim.wait_for(Duration::from_secs(10), |e| {
-        matches!(e, SimEvent::Registered)
-    })
-    .await
-    .expect("the pile registered");
+    let (pile, mut sim, _device) = w.registered_pile(44).await;
     let d = w.driver_with(4_000).await;
     let r = w
         .app

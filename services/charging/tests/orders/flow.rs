@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use sim::{PileConfig, Protocol, SimEvent, spawn_pile};
+use sim::{PileConfig, Protocol, SimEvent};
 
 use crate::world;
 
@@ -13,15 +13,7 @@ use crate::world;
 async fn scan_pay_charge_stop_settle_on_a_dny_pile() {
     let w = world().await;
     w.tariff().await;
-    let (pile, mut sim) =
-        spawn_pile(PileConfig::new(Protocol::Dny, 41, w.device_addr).with_speed(60)).unwrap();
-    let device = pile.id().to_owned();
-    w.register(&device, "dny").await;
-    sim.wait_for(Duration::from_secs(10), |e| {
-        matches!(e, SimEvent::Registered)
-    })
-    .await
-    .expect("the pile registered");
+    let (pile, mut sim, device) = w.registered_pile(41).await;
     let d = w.driver_with(5_000).await;
 
     let body = json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 2_000});
@@ -155,15 +147,7 @@ async fn an_empty_wallet_or_an_unknown_device_starts_nothing() {
 async fn fifty_concurrent_starts_on_one_port_make_one_order() {
     let w = world().await;
     w.tariff().await;
-    let (pile, mut sim) =
-        spawn_pile(PileConfig::new(Protocol::Dny, 42, w.device_addr).with_speed(60)).unwrap();
-    let device = pile.id().to_owned();
-    w.register(&device, "dny").await;
-    sim.wait_for(Duration::from_secs(10), |e| {
-        matches!(e, SimEvent::Registered)
-    })
-    .await
-    .expect("the pile registered");
+    let (pile, _sim, device) = w.registered_pile(42).await;
     let d = w.driver_with(50_000).await;
     let starts = (0..50).map(|i| {
         let body = json!({"device_id": device, "port": 2, "duration_secs": 3600, "hold_fen": 500});
@@ -193,15 +177,7 @@ async fn fifty_concurrent_starts_on_one_port_make_one_order() {
 async fn an_operator_force_ends_an_order_whose_pile_went_silent() {
     let w = world().await;
     w.tariff().await;
-    let (pile, mut sim) =
-        spawn_pile(PileConfig::new(Protocol::Dny, 43, w.device_addr).with_speed(60)).unwrap();
-    let device = pile.id().to_owned();
-    w.register(&device, "dny").await;
-    sim.wait_for(Duration::from_secs(10), |e| {
-        matches!(e, SimEvent::Registered)
-    })
-    .await
-    .expect("the pile registered");
+    let (pile, _sim, device) = w.registered_pile(43).await;
     let d = w.driver_with(3_000).await;
     let (_, o) = w
         .start(
@@ -251,14 +227,7 @@ async fn a_pile_that_reconnects_mid_charge_keeps_its_order_and_settles() {
     w.tariff().await;
     let mut config = PileConfig::new(Protocol::Dny, 46, w.device_addr).with_speed(60);
     config.profile_mut().backoff_min = Duration::from_secs(1);
-    let (pile, mut sim) = spawn_pile(config).unwrap();
-    let device = pile.id().to_owned();
-    w.register(&device, "dny").await;
-    sim.wait_for(Duration::from_secs(10), |e| {
-        matches!(e, SimEvent::Registered)
-    })
-    .await
-    .expect("the pile registered");
+    let (pile, mut sim, device) = w.pile_with(config).await;
     let d = w.driver_with(3_000).await;
     let (_, o) = w
         .start(

@@ -76,22 +76,42 @@ impl World {
             .await);
     }
 
-    /// Registers a device to the operator, as the registry mirrors it for the gateway.
+    /// Registers a device to the operator through the registry's API.
     pub async fn register(&self, device_id: &str, protocol: &str) {
-        let js = async_nats::jetstream::new(self.app.bus.bus.client.clone());
-        let kv = bus::kv::ensure_bucket(
-            &js,
-            &self.app.bus.bus.namespace,
-            "device_registry",
-            1,
-            Duration::ZERO,
+        let r = self
+            .app
+            .post(
+                "/api/v1/charging/devices",
+                &self.t.admin,
+                json!({"protocol": protocol, "device_id": device_id, "port_count": 2}),
+            )
+            .await;
+        assert_eq!(r.0, StatusCode::OK, "{}", r.1);
+    }
+
+    /// A simulated DNY pile (60x time) registered to the operator and connected:
+    /// (handle, its events, its device id).
+    pub async fn registered_pile(&self, index: u32) -> (sim::PileHandle, sim::EventStream, String) {
+        self.pile_with(
+            sim::PileConfig::new(sim::Protocol::Dny, index, self.device_addr).with_speed(60),
         )
         .await
-        .unwrap();
-        let v = json!({"tenant_id": self.t.id, "node_path": self.t.path(), "protocol": protocol});
-        kv.put(device_id, serde_json::to_vec(&v).unwrap().into())
+    }
+
+    pub async fn pile_with(
+        &self,
+        config: sim::PileConfig,
+    ) -> (sim::PileHandle, sim::EventStream, String) {
+        let (pile, mut events) = sim::spawn_pile(config).unwrap();
+        let device = pile.id().to_owned();
+        self.register(&device, "dny").await;
+        events
+            .wait_for(Duration::from_secs(10), |e| {
+                matches!(e, sim::SimEvent::Registered)
+            })
             .await
-            .unwrap();
+            .expect("the pile registered");
+        (pile, events, device)
     }
 
     /// A driver with `fen` in the wallet (sandbox top-up).

@@ -15,6 +15,7 @@ use crate::error::ChargingError;
 use crate::live::store::cards;
 use crate::orders::domain::state::{Input, State};
 use crate::orders::store::{self, Inserted, OrderRow};
+use crate::registry::store::devices;
 
 /// A swipe older than this no longer starts an order (the pile would have refused).
 const SWIPE_VALID: Duration = Duration::minutes(10);
@@ -87,7 +88,14 @@ async fn open(
     if Utc::now() - a.authorized_at > SWIPE_VALID {
         return Ok(None);
     }
-    let node_path = format!("/{}/", a.tenant_id);
+    // The card was approved for a registered device of this operator (card decisions).
+    let Some(device) = devices::placement(&ctx.pool, device_id)
+        .await?
+        .filter(|d| d.tenant_id == a.tenant_id)
+    else {
+        return Ok(None);
+    };
+    let node_path = device.node_path.clone();
     let tariff = ctx
         .clients
         .billing
@@ -108,7 +116,7 @@ async fn open(
         device_id: device_id.to_owned(),
         port: i32::try_from(port).unwrap_or(0),
         node_path,
-        protocol: if device_id.len() == 8 { "dny" } else { "gn" }.into(),
+        protocol: device.protocol.clone(),
         state: State::Created.as_str().into(),
         limit_kind: "full".into(),
         limit_value: 0,

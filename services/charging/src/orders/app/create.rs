@@ -2,13 +2,10 @@
 //! must have a tariff, the port must be free, the hold must succeed; then the start goes
 //! to the pile in the background (the answer returns at once, `authorized`).
 
-use std::time::Duration;
-
 use axum::http::StatusCode;
 use chrono::Utc;
 use proto::pylon::billing::v1::ResolveTariffRequest;
 use proto::pylon::payment::v1::{HoldRequest, WalletOwner};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::effects;
@@ -17,6 +14,7 @@ use crate::ctx::Ctx;
 use crate::error::{ChargingError, code};
 use crate::orders::domain::state::{Input, State};
 use crate::orders::store::{self, Inserted, OrderRow};
+use crate::registry::store::devices;
 
 /// The largest hold one order may take (¥1,000).
 pub const MAX_HOLD_FEN: i64 = 100_000;
@@ -33,31 +31,6 @@ pub struct NewOrder {
     pub limit_value: i64,
     pub hold_fen: i64,
     pub key: String,
-}
-
-/// The gateway's registry entry for a device (written by the registry).
-#[derive(Debug, Deserialize)]
-struct Registered {
-    tenant_id: String,
-    #[serde(default)]
-    node_path: String,
-    #[serde(default)]
-    protocol: String,
-}
-
-async fn registered(ctx: &Ctx, device_id: &str) -> Result<Option<Registered>, ChargingError> {
-    let kv = bus::kv::ensure_bucket(
-        &ctx.bus.jetstream,
-        ctx.ns(),
-        "device_registry",
-        1,
-        Duration::ZERO,
-    )
-    .await?;
-    let Ok(Some(value)) = kv.get(device_id).await else {
-        return Ok(None);
-    };
-    Ok(serde_json::from_slice(&value).ok())
 }
 
 fn validate(n: &NewOrder) -> Result<(), ChargingError> {
@@ -94,15 +67,12 @@ fn validate(n: &NewOrder) -> Result<(), ChargingError> {
 
 pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
     validate(&n)?;
-    let device = registered(ctx, &n.device_id)
+    // The registry (this service's own tables) places the device.
+    let device = devices::placement(&ctx.pool, &n.device_id)
         .await?
-        .filter(|d| d.tenant_id == n.tenant.to_string())
+        .filter(|d| d.tenant_id == n.tenant)
         .ok_or_else(|| ChargingError::NotFound(format!("device {}", n.device_id)))?;
-    let node_path = if device.node_path.is_empty() {
-        format!("/{}/", n.tenant)
-    } else {
-        device.node_path.clone()
-    };
+    let node_path = device.node_path.clone();
     let tariff = ctx
         .clients
         .billing
@@ -126,11 +96,7 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
         })?
         .into_inner();
     let id = Uuid::now_v7();
-    let protocol = if device.protocol.is_empty() {
-        if n.device_id.len() == 8 { "dny" } else { "gn" }.to_owned()
-    } else {
-        device.protocol.clone()
-    };
+    let protocol = device.protocol.clone();
     let row = OrderRow {
         id,
         tenant_id: n.tenant,

@@ -265,13 +265,23 @@ pub async fn batch_after<'c>(
     .await
 }
 
-/// The operator a device is registered to (device ids are unique across tenants).
-pub async fn tenant_of_device<'c>(
+/// Where a registered device belongs: its operator, its org path (the site's, or the
+/// tenant root while unbound) and protocol. Device ids are unique across tenants.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Placement {
+    pub tenant_id: Uuid,
+    pub node_path: String,
+    pub protocol: String,
+}
+
+pub async fn placement<'c>(
     db: impl PgExecutor<'c>,
     device_id: &str,
-) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar("SELECT tenant_id FROM charging.devices WHERE device_id = $1")
-        .bind(device_id)
-        .fetch_optional(db)
-        .await
+) -> sqlx::Result<Option<Placement>> {
+    sqlx::query_as(
+        "SELECT tenant_id, node_path, protocol FROM charging.devices WHERE device_id = $1",
+    )
+    .bind(device_id)
+    .fetch_optional(db)
+    .await
 }
