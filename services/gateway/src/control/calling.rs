@@ -10,7 +10,6 @@ use proto::pylon::gateway::v1::{CommandOutcome, CommandResult, ForwardedCommand,
 use runtime::config::GatewayConfig;
 
 use super::{rules, subject};
-use crate::domain::Protocol;
 use crate::domain::command::{Invalid, outcome, prepare};
 use crate::sessions::Sessions;
 
@@ -44,11 +43,7 @@ pub async fn call(
             format!("设备不在线 / {connection} is not connected"),
         ));
     };
-    let protocol = if target.is_dny() {
-        Protocol::Dny
-    } else {
-        Protocol::Gn
-    };
+    let protocol = target.protocol();
     // The executing replica always answers within its budget (a firmware transfer
     // answers once started); the margin covers NATS.
     let wait = rules(config, protocol).budget() + Duration::from_secs(3);

@@ -12,7 +12,6 @@ use proto::pylon::gateway::v1::{CommandOutcome, CommandResult, ForwardedCommand,
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Job, ResultSender, rules, subject, transfer};
-use crate::domain::Protocol;
 use crate::domain::command::{Plan, Work, outcome, prepare};
 use crate::listener::Shared;
 
@@ -69,11 +68,7 @@ async fn handle(shared: &Arc<Shared>, payload: &[u8]) -> ForwardedReply {
 
 /// Hands a command to its device's connection on this replica and waits for the end.
 pub async fn run(shared: &Shared, plan: Plan) -> CommandResult {
-    let protocol = if plan.target.is_dny() {
-        Protocol::Dny
-    } else {
-        Protocol::Gn
-    };
+    let protocol = plan.target.protocol();
     let wait = rules(&shared.config, protocol).budget() + Duration::from_secs(1);
     let mut result = execute(shared, plan, wait).await;
     result.replica.clone_from(&shared.replica);

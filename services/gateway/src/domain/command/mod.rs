@@ -90,8 +90,12 @@ impl Target {
         }
     }
 
-    pub fn is_dny(&self) -> bool {
-        matches!(self, Target::Dny(_))
+    /// The protocol of the connection that carries the command.
+    pub fn protocol(&self) -> super::Protocol {
+        match self {
+            Target::Dny(_) => super::Protocol::Dny,
+            Target::Gateway(_) | Target::Socket(_) => super::Protocol::Gn,
+        }
     }
 }
 
