@@ -102,7 +102,7 @@ pub async fn spawn_with(
     app
 }
 
-async fn start(
+pub async fn start(
     config: Config,
     services: Vec<Arc<dyn runtime::Service>>,
     stop: CancellationToken,
@@ -121,7 +121,7 @@ async fn start(
         .unwrap()
 }
 
-async fn wait_ready(base: &str) {
+pub async fn wait_ready(base: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(r) = reqwest::get(format!("{base}/readyz")).await

@@ -17,7 +17,7 @@
 mod app;
 mod users;
 
-pub use app::{TestApp, namespace_of, spawn, spawn_with};
+pub use app::{TestApp, namespace_of, spawn, spawn_with, start, wait_ready};
 pub use users::{Driver, Site, Tenant};
 
 use std::time::Duration;
