@@ -1,6 +1,6 @@
 //! Events as they travel: a protobuf payload plus CloudEvents-style headers.
 
-use async_nats::HeaderMap;
+use async_nats::{HeaderMap, HeaderName};
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use uuid::Uuid;
@@ -44,24 +44,34 @@ pub struct EventMeta {
 
 impl EventMeta {
     pub fn to_headers(&self) -> HeaderMap {
+        // Names built once: a `&str` name is validated and copied into the map per event.
+        const ID: HeaderName = HeaderName::from_static(headers::ID);
+        const MSG_ID: HeaderName = HeaderName::from_static(headers::MSG_ID);
+        const TYPE: HeaderName = HeaderName::from_static(headers::TYPE);
+        const SOURCE: HeaderName = HeaderName::from_static(headers::SOURCE);
+        const TENANT: HeaderName = HeaderName::from_static(headers::TENANT);
+        const TIME: HeaderName = HeaderName::from_static(headers::TIME);
+        const SPEC_VERSION: HeaderName = HeaderName::from_static(headers::SPEC_VERSION);
+        const CONTENT_TYPE: HeaderName = HeaderName::from_static(headers::CONTENT_TYPE);
+        const TRACEPARENT: HeaderName = HeaderName::from_static(headers::TRACEPARENT);
         let mut h = HeaderMap::new();
         let mut id = Uuid::encode_buffer();
         let id = &*self.id.hyphenated().encode_lower(&mut id);
-        h.insert(headers::ID, id);
-        h.insert(headers::MSG_ID, id);
-        h.insert(headers::TYPE, self.event_type.as_str());
-        h.insert(headers::SOURCE, self.source.as_str());
-        h.insert(headers::TENANT, self.tenant.as_str());
+        h.insert(ID, id);
+        h.insert(MSG_ID, id);
+        h.insert(TYPE, self.event_type.as_str());
+        h.insert(SOURCE, self.source.as_str());
+        h.insert(TENANT, self.tenant.as_str());
         h.insert(
-            headers::TIME,
+            TIME,
             self.time
                 .to_rfc3339_opts(SecondsFormat::Micros, true)
                 .as_str(),
         );
-        h.insert(headers::SPEC_VERSION, "1.0");
-        h.insert(headers::CONTENT_TYPE, headers::PROTOBUF);
+        h.insert(SPEC_VERSION, "1.0");
+        h.insert(CONTENT_TYPE, headers::PROTOBUF);
         if let Some(tp) = &self.traceparent {
-            h.insert(headers::TRACEPARENT, tp.as_str());
+            h.insert(TRACEPARENT, tp.as_str());
         }
         h
     }

@@ -4,8 +4,11 @@
 use async_nats::jetstream::{self, context::PublishAckFuture, context::PublishError};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
+
+use metrics::Counter;
 
 use crate::{BusError, OutgoingEvent};
 
@@ -18,15 +21,52 @@ pub struct PublishAck {
 }
 
 /// Publishes events and waits for the stream to store them.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Publisher {
     js: jetstream::Context,
     retries: u32,
+    counted: Arc<Acked>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("retries", &self.retries)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `pylon_bus_published_total` by `duplicate`, registered once (the gateway counts an
+/// ack per device frame; a labelled `counter!` looks its key up on every call).
+struct Acked {
+    stored: Counter,
+    duplicate: Counter,
+}
+
+impl Acked {
+    fn count(&self, ack: &jetstream::publish::PublishAck) -> PublishAck {
+        if ack.duplicate {
+            self.duplicate.increment(1);
+        } else {
+            self.stored.increment(1);
+        }
+        PublishAck {
+            sequence: ack.sequence,
+            duplicate: ack.duplicate,
+        }
+    }
 }
 
 impl Publisher {
     pub fn new(js: jetstream::Context) -> Self {
-        Self { js, retries: 3 }
+        Self {
+            js,
+            retries: 3,
+            counted: Arc::new(Acked {
+                stored: metrics::counter!("pylon_bus_published_total", "duplicate" => "false"),
+                duplicate: metrics::counter!("pylon_bus_published_total", "duplicate" => "true"),
+            }),
+        }
     }
 
     /// Publishes and awaits the ack; retries transient failures with the same message id,
@@ -47,7 +87,11 @@ impl Publisher {
             Ok(f) => Ok(f.into_future()),
             Err(e) => Err(Some(e)),
         };
-        Pending { event, ack }
+        Pending {
+            event,
+            ack,
+            counted: self.counted.clone(),
+        }
     }
 
     /// The retries of [`Publisher::publish`] after its first attempt failed with `first`:
@@ -97,16 +141,7 @@ impl Publisher {
             .await?
             .await
             .map_err(|e| BusError::publish(&event.subject, e))?;
-        Ok(acked(&ack))
-    }
-}
-
-fn acked(ack: &jetstream::publish::PublishAck) -> PublishAck {
-    metrics::counter!("pylon_bus_published_total", "duplicate" => if ack.duplicate { "true" } else { "false" })
-        .increment(1);
-    PublishAck {
-        sequence: ack.sequence,
-        duplicate: ack.duplicate,
+        Ok(self.counted.count(&ack))
     }
 }
 
@@ -122,6 +157,7 @@ pub struct Pending {
     event: OutgoingEvent,
     /// The ack on its way, or why the send failed (taken once reported).
     ack: Result<AckFuture, Option<BusError>>,
+    counted: Arc<Acked>,
 }
 
 impl Pending {
@@ -141,7 +177,7 @@ impl Future for Pending {
         let this = self.get_mut();
         match &mut this.ack {
             Ok(fut) => fut.as_mut().poll(cx).map(|r| match r {
-                Ok(ack) => Ok(acked(&ack)),
+                Ok(ack) => Ok(this.counted.count(&ack)),
                 Err(e) => Err(BusError::publish(&this.event.subject, e)),
             }),
             Err(e) => Poll::Ready(Err(e.take().unwrap_or_else(|| {

@@ -14,6 +14,7 @@
 //! `{unix, utc}`. When the payload does not decode, `fields` is null and
 //! `error` says why.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::checksum::sum16;
@@ -25,11 +26,15 @@ use crate::stream::Item;
 /// Describes a frame whose checksum was verified (as every frame from the
 /// stream decoder or [`decode_frame`](crate::decode_frame) is).
 pub fn describe(frame: &RawFrame, direction: Direction) -> Value {
-    let checksum = match frame.to_bytes() {
+    let checksum = frame_checksum(frame);
+    build(frame, direction, checksum, checksum)
+}
+
+fn frame_checksum(frame: &RawFrame) -> u16 {
+    match frame.to_bytes() {
         Ok(b) => sum16(b.get(..b.len().saturating_sub(2)).unwrap_or_default()),
         Err(_) => 0,
-    };
-    build(frame, direction, checksum, checksum)
+    }
 }
 
 /// Describes one complete frame given as bytes. Unlike
@@ -70,39 +75,64 @@ pub fn describe_item(item: &Item, direction: Direction) -> Value {
     }
 }
 
-fn build(frame: &RawFrame, direction: Direction, stored: u16, computed: u16) -> Value {
+/// What [`describe`] shows, as one serializable value: serialized straight to bytes by
+/// [`describe_json`] (the gateway's raw-frame stream, once per frame) or into a `Value`.
+#[derive(Serialize)]
+struct View {
+    protocol: &'static str,
+    direction: &'static str,
+    command: String,
+    name: &'static str,
+    device_id: String,
+    device_code: String,
+    device_number: u32,
+    message_id: u16,
+    length: usize,
+    checksum: String,
+    checksum_ok: bool,
+    /// `null` when the payload does not decode.
+    fields: Option<AnyMessage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checksum_computed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn view(frame: &RawFrame, direction: Direction, stored: u16, computed: u16) -> View {
     let decoded = AnyMessage::decode(direction, frame.command, frame.data.clone());
     let name = match &decoded {
         Ok(m) => m.name(),
         Err(_) => command_name(direction, frame.command).unwrap_or("unknown"),
     };
-    let mut v = json!({
-        "protocol": "dny",
-        "direction": direction.as_str(),
-        "command": format!("0x{:02x}", frame.command),
-        "name": name,
-        "device_id": frame.physical_id.to_string(),
-        "device_code": frame.physical_id.code().to_string(),
-        "device_number": frame.physical_id.number(),
-        "message_id": frame.message_id.get(),
-        "length": frame.length(),
-        "checksum": format!("0x{stored:04x}"),
-        "checksum_ok": stored == computed,
-        "fields": match &decoded {
-            Ok(m) => m.fields(),
-            Err(_) => Value::Null,
-        },
-    });
-    if let Some(obj) = v.as_object_mut() {
-        if stored != computed {
-            obj.insert(
-                "checksum_computed".into(),
-                Value::String(format!("0x{computed:04x}")),
-            );
-        }
-        if let Err(e) = decoded {
-            obj.insert("error".into(), Value::String(e.to_string()));
-        }
+    let (fields, error) = match decoded {
+        Ok(m) => (Some(m), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    View {
+        protocol: "dny",
+        direction: direction.as_str(),
+        command: format!("0x{:02x}", frame.command),
+        name,
+        device_id: frame.physical_id.to_string(),
+        device_code: frame.physical_id.code().to_string(),
+        device_number: frame.physical_id.number(),
+        message_id: frame.message_id.get(),
+        length: frame.length(),
+        checksum: format!("0x{stored:04x}"),
+        checksum_ok: stored == computed,
+        fields,
+        checksum_computed: (stored != computed).then(|| format!("0x{computed:04x}")),
+        error,
     }
-    v
+}
+
+fn build(frame: &RawFrame, direction: Direction, stored: u16, computed: u16) -> Value {
+    serde_json::to_value(view(frame, direction, stored, computed)).unwrap_or(Value::Null)
+}
+
+/// [`describe`] as JSON text, without building a `Value` (keys in declaration order
+/// rather than sorted; the same object).
+pub fn describe_json(frame: &RawFrame, direction: Direction) -> Vec<u8> {
+    let checksum = frame_checksum(frame);
+    serde_json::to_vec(&view(frame, direction, checksum, checksum)).unwrap_or_default()
 }

@@ -13,6 +13,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: the services allocate small, short-lived buffers
+/// per frame and per request, where glibc spent about a fifth of the gateway's CPU
+/// (docs/benchmarks.md, "Device gateway").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let config = match runtime::Config::load(cli.config_path().as_deref()) {

@@ -26,11 +26,10 @@ use bytes::Bytes;
 use chrono::Utc;
 use prost::Message as _;
 use proto::events::DisconnectReason;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use crate::control::{self, Job, ResultSender};
 use crate::domain::detect::{Detected, detect};
@@ -111,15 +110,31 @@ fn read_some(
     session: &mut Option<Session>,
     pending: &mut Vec<u8>,
     only: Option<Protocol>,
+    bytes_received: &metrics::Counter,
 ) -> Read {
     let mut buf = [0u8; READ_CHUNK];
-    let n = match stream.try_read(&mut buf) {
-        Ok(0) => return Read::End(DisconnectReason::Closed, String::new()),
-        Ok(n) => n,
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Read::Nothing,
-        Err(e) => return Read::End(DisconnectReason::Closed, e.to_string()),
+    let mut got = None;
+    // A short read shows the socket's receive queue drained (epoll is edge-triggered):
+    // telling tokio so (`WouldBlock` from the `try_io` closure clears the readiness it
+    // saw, never a close) spares the read that would only return `WouldBlock` on the
+    // next turn — one system call per frame. tokio's own `poll_read` does the same.
+    let r = stream.try_io(Interest::READABLE, || {
+        let n = stream.try_read(&mut buf)?;
+        got = Some(n);
+        if n > 0 && n < READ_CHUNK {
+            Err(std::io::ErrorKind::WouldBlock.into())
+        } else {
+            Ok(())
+        }
+    });
+    let n = match (got, r) {
+        (Some(0), _) => return Read::End(DisconnectReason::Closed, String::new()),
+        (Some(n), _) => n,
+        (None, Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock => return Read::Nothing,
+        (None, Err(e)) => return Read::End(DisconnectReason::Closed, e.to_string()),
+        (None, Ok(())) => return Read::Nothing,
     };
-    metrics::counter!("pylon_gateway_bytes_received_total").increment(n as u64);
+    bytes_received.increment(n as u64);
     let data = buf.get(..n).unwrap_or_default();
     let outputs = match session {
         Some(s) => s.on_bytes(data),
@@ -187,7 +202,13 @@ pub async fn serve(
     let mut pending: Vec<u8> = Vec::new();
     let mut session: Option<Session> = None;
     let mut device: Option<DeviceKey> = None;
-    let mut kicked = CancellationToken::new();
+    // Ends the connection on the gateway's shutdown (a child of its token) or when a
+    // newer connection of the device takes over (the claim cancels it). One token of its
+    // own, pinned once: polling the gateway's token in every turn of the loop would take
+    // a lock that every connection shares.
+    let stop = shared.shutdown.child_token();
+    let stopped = stop.clone().cancelled_owned();
+    tokio::pin!(stopped);
     let mut claim: Option<u64> = None;
     let mut record: Option<SessionRecord> = None;
     // Events sent, acknowledgements not yet read (oldest first).
@@ -226,8 +247,11 @@ pub async fn serve(
             .map(Instant::from_std);
         let card_rx = &mut cards;
         let read = tokio::select! {
-            _ = shared.shutdown.cancelled() => break (DisconnectReason::Shutdown, String::new()),
-            _ = kicked.cancelled() => break (DisconnectReason::Replaced, "a newer connection took over".into()),
+            () = &mut stopped => break if shared.shutdown.is_cancelled() {
+                (DisconnectReason::Shutdown, String::new())
+            } else {
+                (DisconnectReason::Replaced, "a newer connection took over".into())
+            },
             r = poll_fn(|cx| match acks.front_mut() {
                 Some(p) => std::future::Future::poll(std::pin::Pin::new(p), cx),
                 None => std::task::Poll::Pending,
@@ -298,7 +322,7 @@ pub async fn serve(
                 continue;
             }
             r = stream.readable() => match r {
-                Ok(()) => read_some(&stream, &mut session, &mut pending, only),
+                Ok(()) => read_some(&stream, &mut session, &mut pending, only, &shared.counters.bytes_received),
                 Err(e) => Read::End(DisconnectReason::Closed, e.to_string()),
             },
         };
@@ -328,8 +352,7 @@ pub async fn serve(
                     }
                     let (commands_tx, rx) = mpsc::channel::<Box<Job>>(COMMAND_QUEUE);
                     commands_rx = Some(rx);
-                    let (generation, token) = shared.claim(&key, commands_tx);
-                    kicked = token;
+                    let generation = shared.claim(&key, commands_tx, stop.clone());
                     claim = Some(generation);
                     // Ids of a new connection start elsewhere than the last one's; below
                     // the GN session's own range (`gn::OWN_SEQUENCE_BASE`). The executor
@@ -449,7 +472,7 @@ async fn publish(
         confirmed(shared, oldest, r).await;
     }
     acks.push_back(shared.publisher.start(ev).await);
-    metrics::counter!("pylon_gateway_events_total", "kind" => e.kind()).increment(1);
+    shared.counters.event(e.kind());
 }
 
 /// An event's first acknowledgement came back; a failure is retried as

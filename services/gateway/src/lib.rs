@@ -7,6 +7,7 @@
 mod api;
 mod connection;
 mod control;
+mod counters;
 pub mod domain;
 pub mod events;
 mod listener;

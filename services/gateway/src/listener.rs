@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::control::JobSender;
 use crate::control::transfer::Running;
+use crate::counters::Counters;
 use crate::domain::{DeviceKey, Protocol, WireFrame};
 use crate::sessions::Sessions;
 
@@ -41,6 +42,7 @@ pub struct Shared {
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     /// `max_connections` over every device port together.
     slots: Arc<Semaphore>,
+    pub counters: Counters,
 }
 
 impl Shared {
@@ -78,6 +80,7 @@ impl Shared {
             live: Mutex::new(HashMap::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
             per_ip: Mutex::new(HashMap::new()),
+            counters: Counters::new(),
             slots: Arc::new(Semaphore::new(config.max_connections)),
             config,
         }
@@ -85,14 +88,13 @@ impl Shared {
 
     /// Registers this connection as the device's current one and ends an older one.
     /// Returns the claim's generation and the token that a newer claim cancels.
-    pub fn claim(&self, device: &DeviceKey, commands: JobSender) -> (u64, CancellationToken) {
+    pub fn claim(&self, device: &DeviceKey, commands: JobSender, kick: CancellationToken) -> u64 {
         let generation = self
             .generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let kick = CancellationToken::new();
         let this = Live {
             generation,
-            kick: kick.clone(),
+            kick,
             commands,
         };
         if let Ok(mut live) = self.live.lock()
@@ -100,7 +102,7 @@ impl Shared {
         {
             old.kick.cancel();
         }
-        (generation, kick)
+        generation
     }
 
     /// The command queue of the connection carrying `connection_id`, if it is here.
@@ -158,22 +160,24 @@ impl Shared {
         if !self.config.raw_frames {
             return;
         }
-        #[derive(serde::Serialize)]
-        struct Body {
-            hex: String,
-            frame: serde_json::Value,
-        }
         let subject = self
             .bus
             .namespace
             .subject(&["raw", frame.protocol(), device_id]);
-        let body = Body {
-            hex: frame.hex(),
-            frame: frame.describe(),
-        };
-        let Ok(payload) = serde_json::to_vec(&body) else {
-            return;
-        };
+        // `{"hex": …, "frame": …}` written directly: the hex is plain digits and the
+        // description is JSON already.
+        let hex = frame.hex();
+        let described = frame.describe_json();
+        let mut payload = Vec::with_capacity(hex.len() + described.len() + 20);
+        payload.extend_from_slice(br#"{"hex":""#);
+        payload.extend_from_slice(hex.as_bytes());
+        payload.extend_from_slice(br#"","frame":"#);
+        if described.is_empty() {
+            payload.extend_from_slice(b"null");
+        } else {
+            payload.extend_from_slice(&described);
+        }
+        payload.push(b'}');
         if let Err(e) = self.bus.client.publish(subject, payload.into()).await {
             tracing::debug!(error = %e, "raw frame not published");
         }

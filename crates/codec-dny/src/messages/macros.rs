@@ -87,13 +87,23 @@ macro_rules! message_enum {
             }
 
             fn fields(&self) -> serde_json::Value {
-                let v = match self {
-                    $( Self::$variant(m) => serde_json::to_value(m), )*
-                    Self::Unknown { payload, .. } => Ok(serde_json::json!({
-                        "payload_hex": $crate::hex::encode(payload),
-                    })),
-                };
-                v.unwrap_or(serde_json::Value::Null)
+                serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+            }
+        }
+
+        /// The JSON view of the payload (`fields` of a described frame): the typed
+        /// message, or `{"payload_hex": …}` for a command this direction does not define.
+        impl serde::Serialize for $enum {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $( Self::$variant(m) => m.serialize(s), )*
+                    Self::Unknown { payload, .. } => {
+                        use serde::ser::SerializeMap;
+                        let mut map = s.serialize_map(Some(1))?;
+                        map.serialize_entry("payload_hex", &$crate::hex::encode(payload))?;
+                        map.end()
+                    }
+                }
             }
         }
     };

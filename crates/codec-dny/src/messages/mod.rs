@@ -213,6 +213,15 @@ pub enum AnyMessage {
     Down(Downlink),
 }
 
+impl serde::Serialize for AnyMessage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AnyMessage::Up(m) => m.serialize(s),
+            AnyMessage::Down(m) => m.serialize(s),
+        }
+    }
+}
+
 impl AnyMessage {
     /// Decodes `command`/`data` as travelling in `direction`.
     pub fn decode(direction: Direction, command: u8, data: Bytes) -> Result<Self, Error> {

@@ -6,7 +6,7 @@
 
 use codec_dny::{
     Direction, Downlink, Frame, Item, Message, RawFrame, StreamDecoder, Uplink, decode_frame,
-    describe,
+    describe, describe_json,
 };
 use serde_json::Value;
 
@@ -249,4 +249,22 @@ fn every_dny_vector() {
         failures.join("\n")
     );
     assert_eq!((valid, errors, streams), (29, 5, 1));
+}
+
+/// The gateway's raw-frame text (`describe_json`, no `Value` built) is the same object
+/// as `describe`, both ways, for every vector.
+#[test]
+fn describe_json_is_describe() {
+    let mut seen = 0;
+    for v in vectors() {
+        let Ok(frame) = decode_frame(&unhex(v["hex"].as_str().unwrap())) else {
+            continue;
+        };
+        for d in [Direction::Up, Direction::Down] {
+            let text: Value = serde_json::from_slice(&describe_json(&frame, d)).unwrap();
+            assert_eq!(text, describe(&frame, d), "{}", v["id"]);
+        }
+        seen += 1;
+    }
+    assert!(seen > 20, "only {seen} vectors decoded");
 }

@@ -128,5 +128,5 @@ async fn finish(shared: &Shared, transfer: &Transfer, end: &End) {
     if let Err(e) = shared.publisher.publish(&outgoing).await {
         tracing::error!(device = %device, error = %e, "firmware transfer end not published");
     }
-    metrics::counter!("pylon_gateway_events_total", "kind" => event.kind()).increment(1);
+    shared.counters.event(event.kind());
 }

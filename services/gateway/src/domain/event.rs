@@ -263,6 +263,21 @@ impl DeviceEvent {
     }
 
     /// The last subject token (`pylon.device.<tenant>.<device>.<kind>`).
+    /// Every [`DeviceEvent::kind`].
+    pub const KINDS: [&'static str; 11] = [
+        "connected",
+        "heartbeat",
+        "port_status",
+        "meter",
+        "charging_ended",
+        "card_swiped",
+        "alarm",
+        "charging_started",
+        "disconnected",
+        "parameter_report",
+        "firmware_progress",
+    ];
+
     pub fn kind(&self) -> &'static str {
         match self {
             DeviceEvent::Connected { .. } => "connected",

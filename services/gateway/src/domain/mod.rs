@@ -61,6 +61,15 @@ impl WireFrame {
         bytes.map(|b| hex(&b)).unwrap_or_default()
     }
 
+    /// [`WireFrame::describe`] as JSON text (DNY without building a `Value`: the
+    /// raw-frame stream writes one per frame).
+    pub fn describe_json(&self) -> Vec<u8> {
+        match self {
+            WireFrame::Dny(f) => codec_dny::describe_json(f, codec_dny::Direction::Up),
+            WireFrame::Gn(_) => serde_json::to_vec(&self.describe()).unwrap_or_default(),
+        }
+    }
+
     /// The frame as `pylon decode` prints it (DNY: uplink).
     pub fn describe(&self) -> serde_json::Value {
         match self {

@@ -9,6 +9,7 @@ mod gn;
 mod gn_card;
 mod liveness;
 mod policy;
+mod raw;
 mod sim;
 mod started;
 mod upgrade;
