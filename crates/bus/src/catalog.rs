@@ -35,6 +35,7 @@ catalog! {
     OneTimeCodeRequested => "pylon.identity.otp.requested.v1",
     // Charging events (charging → PYLON_CHARGING).
     OrderStateChanged => "pylon.charging.order.state_changed.v1",
+    OperationRecorded => "pylon.charging.operation.recorded.v1",
     // Payment events (payment → PYLON_PAYMENT).
     WalletChanged => "pylon.payment.wallet.changed.v1",
     PaymentSucceeded => "pylon.payment.payment.succeeded.v1",

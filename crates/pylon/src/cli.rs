@@ -61,7 +61,7 @@ enum Command {
     /// Simulated drivers charging on the demo fleet through the REST APIs (`make run`).
     Demo(crate::demo::DemoArgs),
     /// Benchmarks against the configured stack: `pylon bench auth`, `pylon bench gateway`,
-    /// `pylon bench ledger`.
+    /// `pylon bench ledger`, `pylon bench orders`.
     Bench {
         #[command(subcommand)]
         command: crate::bench::BenchCommand,

@@ -14,6 +14,7 @@ pub mod ctx;
 pub mod error;
 pub mod events;
 pub mod live;
+pub mod operations;
 pub mod orders;
 pub mod registry;
 pub mod stations;
@@ -65,14 +66,16 @@ impl Service for Charging {
         Box::pin(async move {
             let ctx = ctx::Ctx::new(&svc)?;
             let stop = svc.shutdown.clone();
-            let (registry, live, orders) = tokio::join!(
+            let (registry, live, orders, operations) = tokio::join!(
                 registry::run(ctx.clone(), stop.clone()),
                 live::run(ctx.clone(), stop.clone()),
                 orders::run(ctx.clone(), stop.clone()),
+                operations::run(ctx.clone(), stop.clone()),
             );
             registry?;
             live?;
             orders?;
+            operations?;
             svc.mark_ready("started");
             svc.run_outbox_relay(SCHEMA).await
         })

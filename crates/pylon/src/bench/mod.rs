@@ -4,6 +4,7 @@
 mod auth;
 mod gateway;
 mod ledger;
+mod orders;
 mod scratch;
 
 use std::path::PathBuf;
@@ -21,6 +22,9 @@ pub enum BenchCommand {
     /// The wallet ledger: hold + capture throughput on one wallet and across many
     /// wallets, with p99, and a check that the books still balance.
     Ledger(ledger::LedgerArgs),
+    /// Charging orders end to end on simulated piles at accelerated time: settled orders
+    /// per second, p50/p99 per stage, the drivers' API p99, CPU per process.
+    Orders(orders::OrdersArgs),
 }
 
 /// Runs a benchmark. `config_path` is the file this process was started with, so a
@@ -34,5 +38,6 @@ pub async fn execute(
         BenchCommand::Auth(args) => auth::execute(args, config).await,
         BenchCommand::Gateway(args) => gateway::execute(args, config, config_path).await,
         BenchCommand::Ledger(args) => ledger::execute(args, config).await,
+        BenchCommand::Orders(args) => orders::execute(args, config, config_path).await,
     }
 }

@@ -5,6 +5,7 @@
 
 mod bench_gateway;
 mod bench_ledger;
+mod bench_orders;
 mod commands;
 mod decode;
 mod run;

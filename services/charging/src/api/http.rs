@@ -14,6 +14,7 @@ pub fn router(ctx: Ctx, svc: ServiceContext) -> Router {
         .merge(crate::registry::http::routes())
         .merge(crate::live::http::routes())
         .merge(crate::orders::http::routes())
+        .merge(crate::operations::http::routes())
         .merge(crate::stations::http::routes())
         .with_state(ctx);
     Router::new()

@@ -1,16 +1,21 @@
 //! REST of orders: drivers start, watch and stop their own; operators see and stop any
-//! in their scope.
+//! in their scope. History (lists, CSV export, transitions, receipts) is in `history`.
+
+mod history;
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use runtime::auth::{Auth, Caller, OrgPath};
+use runtime::http::extract::ApiQuery;
 use runtime::http::{ApiError, ApiJson, ApiResult, Page, Paged, ok};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::app::{create, stop};
+use super::history::filter::{Audience, HistoryQuery};
+use super::history::list;
 use super::store::{self, OrderRow};
 use crate::ctx::Ctx;
 use crate::error::ChargingError;
@@ -21,11 +26,20 @@ runtime::permission!(pub OrdersStop = "orders:stop");
 
 pub fn routes() -> Router<Ctx> {
     Router::new()
-        .route("/api/v1/charging/orders", post(start))
+        .route("/api/v1/charging/orders", post(start).get(history::list))
+        .route("/api/v1/charging/orders/export.csv", get(history::export))
         .route("/api/v1/charging/orders/{id}", get(get_one))
         .route("/api/v1/charging/orders/{id}/stop", post(stop_one))
         .route("/api/v1/charging/orders/{id}/force-end", post(force_end))
+        .route(
+            "/api/v1/charging/orders/{id}/transitions",
+            get(history::transitions),
+        )
         .route("/api/v1/charging/me/orders", get(mine))
+        .route(
+            "/api/v1/charging/me/orders/{id}/receipt",
+            get(history::receipt),
+        )
 }
 
 #[derive(Serialize)]
@@ -198,20 +212,21 @@ async fn force_end(
     Ok(ok(OrderView::from(&o)))
 }
 
-/// `GET /api/v1/charging/me/orders`: the caller's orders, newest first.
-async fn mine(State(ctx): State<Ctx>, caller: Caller, page: Page) -> ApiResult<Paged<OrderView>> {
+/// `GET /api/v1/charging/me/orders[?state&from&to&limit&offset]`: the caller's orders,
+/// newest first (ties by id, so pages neither skip nor repeat).
+async fn mine(
+    State(ctx): State<Ctx>,
+    caller: Caller,
+    ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
+) -> ApiResult<Paged<OrderView>> {
+    let q = HistoryQuery::parse(&pairs, Audience::Driver).map_err(ChargingError::from)?;
+    let page = Page::new(q.limit, q.offset)?;
     let tenant = uuid("tenant", &caller.tenant)?;
     let user = uuid("user", &caller.subject)?;
-    let (limit, offset) = page.sql();
-    let rows = store::list_for_user(&ctx.pool, tenant, user, limit, offset)
-        .await
-        .map_err(ChargingError::from)?;
-    let total = store::count_for_user(&ctx.pool, tenant, user)
-        .await
-        .map_err(ChargingError::from)?;
+    let (rows, total) = list::page(&ctx, &list::own(tenant, user, &q), page.sql()).await?;
     Ok(ok(Paged::new(
         rows.iter().map(OrderView::from).collect(),
-        total as u64,
+        total.max(0) as u64,
         page,
     )))
 }

@@ -5,7 +5,9 @@
 pub mod app;
 pub mod consumer;
 pub mod domain;
+pub mod history;
 pub mod http;
+pub mod partitions;
 pub mod store;
 pub mod sweeper;
 
@@ -13,8 +15,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::ctx::Ctx;
 
-/// Starts the device-event consumer and the timeout sweeper.
+/// Creates the monthly partitions ahead (and daily after), starts the device-event
+/// consumer and the timeout sweeper.
 pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
+    partitions::start(&ctx, &stop).await;
     let consumer_ctx = ctx.clone();
     let consumer_stop = stop.clone();
     tokio::spawn(async move {

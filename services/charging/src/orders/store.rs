@@ -1,4 +1,13 @@
-//! The `orders` table (schema `charging`).
+//! The `orders` table (schema `charging`), partitioned by month on `created_at`
+//! (migration `20261126140100_orders_by_month.sql`). Two rules span partitions and are
+//! kept by the table's trigger in the transaction of every insert and state change,
+//! whoever writes it: `order_ids` (an id is unique; an idempotency key per tenant) and
+//! `port_live_orders` (one live order per port). Here their violations become
+//! [`Inserted::Existing`] and [`Inserted::PortBusy`]; lookups by id go through
+//! `order_ids` for the partition key, so only the order's month is read.
+
+pub mod history;
+pub mod partitions;
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -44,6 +53,16 @@ pub const COLUMNS: &str = "id, tenant_id, user_id, device_id, port, node_path, p
     energy_wh, duration_secs, max_power_dw, end_reason, device_amount_fen, amount_fen, bill_id, \
     last_meter_wh, last_meter_at, last_power_dw, deadline, failure, idempotency_key, created_at";
 
+/// The unique constraint a second order for the same idempotency key violates.
+pub const KEY_TAKEN: &str = "order_ids_idempotency_key";
+/// The unique constraint a second live order on one port violates.
+pub const PORT_TAKEN: &str = "port_live_orders_pkey";
+
+/// `WHERE` of one order by id `$1`: the id's `created_at` from `order_ids` lets the
+/// planner read one partition.
+const BY_ID: &str =
+    "id = $1 AND created_at = (SELECT created_at FROM charging.order_ids WHERE order_id = $1)";
+
 /// What an insert found.
 pub enum Inserted {
     New(OrderRow),
@@ -81,14 +100,14 @@ pub async fn insert(conn: &mut PgConnection, o: &OrderRow) -> sqlx::Result<Inser
     .await;
     match r {
         Ok(_) => Ok(Inserted::New(o.clone())),
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("orders_one_live_per_port") => {
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some(PORT_TAKEN) => {
             Ok(Inserted::PortBusy)
         }
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some(KEY_TAKEN) => {
             // The same key raced in: return that order.
             match by_key(conn, o.tenant_id, &o.idempotency_key).await? {
                 Some(existing) => Ok(Inserted::Existing(existing)),
-                None => Ok(Inserted::PortBusy),
+                None => Err(sqlx::Error::Database(e)),
             }
         }
         Err(e) => Err(e),
@@ -101,7 +120,9 @@ async fn by_key(
     key: &str,
 ) -> sqlx::Result<Option<OrderRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM charging.orders WHERE tenant_id = $1 AND idempotency_key = $2"
+        "SELECT {COLUMNS} FROM charging.orders WHERE \
+         id = (SELECT order_id FROM charging.order_ids WHERE tenant_id = $1 AND idempotency_key = $2) \
+         AND created_at = (SELECT created_at FROM charging.order_ids WHERE tenant_id = $1 AND idempotency_key = $2)"
     )))
     .bind(tenant)
     .bind(key)
@@ -111,7 +132,7 @@ async fn by_key(
 
 pub async fn get<'c>(db: impl PgExecutor<'c>, id: Uuid) -> sqlx::Result<Option<OrderRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM charging.orders WHERE id = $1"
+        "SELECT {COLUMNS} FROM charging.orders WHERE {BY_ID}"
     )))
     .bind(id)
     .fetch_optional(db)
@@ -120,7 +141,7 @@ pub async fn get<'c>(db: impl PgExecutor<'c>, id: Uuid) -> sqlx::Result<Option<O
 
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<OrderRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM charging.orders WHERE id = $1 FOR UPDATE"
+        "SELECT {COLUMNS} FROM charging.orders WHERE {BY_ID} FOR UPDATE"
     )))
     .bind(id)
     .fetch_optional(conn)
@@ -143,15 +164,16 @@ pub async fn by_device_ref<'c>(
     .await
 }
 
-/// The live order on a port.
+/// The live order on a port (the row `port_live_orders` keeps for it).
 pub async fn live_on_port<'c>(
     db: impl PgExecutor<'c>,
     device_id: &str,
     port: i32,
 ) -> sqlx::Result<Option<OrderRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM charging.orders WHERE device_id = $1 AND port = $2 \
-         AND state IN ('created', 'authorized', 'starting', 'charging', 'stopping')"
+        "SELECT {COLUMNS} FROM charging.orders WHERE \
+         id = (SELECT order_id FROM charging.port_live_orders WHERE device_id = $1 AND port = $2) \
+         AND created_at = (SELECT order_created_at FROM charging.port_live_orders WHERE device_id = $1 AND port = $2)"
     )))
     .bind(device_id)
     .bind(port)
@@ -172,35 +194,4 @@ pub async fn overdue<'c>(
     .bind(limit)
     .fetch_all(db)
     .await
-}
-
-pub async fn list_for_user<'c>(
-    db: impl PgExecutor<'c>,
-    tenant: Uuid,
-    user: Uuid,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<OrderRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM charging.orders WHERE tenant_id = $1 AND user_id = $2 \
-         ORDER BY created_at DESC LIMIT $3 OFFSET $4"
-    )))
-    .bind(tenant)
-    .bind(user)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await
-}
-
-pub async fn count_for_user<'c>(
-    db: impl PgExecutor<'c>,
-    tenant: Uuid,
-    user: Uuid,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM charging.orders WHERE tenant_id = $1 AND user_id = $2")
-        .bind(tenant)
-        .bind(user)
-        .fetch_one(db)
-        .await
 }

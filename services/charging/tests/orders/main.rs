@@ -4,7 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod card;
+mod exceptions;
 mod flow;
+mod history;
+mod scale;
 mod stations;
 
 use std::sync::Arc;

@@ -12,6 +12,8 @@ use super::effects;
 use super::transition::{Patch, transition};
 use crate::ctx::Ctx;
 use crate::error::{ChargingError, code};
+use crate::live::domain::port::PortState;
+use crate::live::store::ports as live_ports;
 use crate::orders::domain::state::{Input, State};
 use crate::orders::store::{self, Inserted, OrderRow};
 use crate::registry::store::devices;
@@ -65,6 +67,22 @@ fn validate(n: &NewOrder) -> Result<(), ChargingError> {
     Ok(())
 }
 
+/// A port the pile reports as faulty (its newest status, from the live read model) is
+/// refused before any money is held: the pile would refuse the start anyway, after the
+/// driver had waited for it.
+async fn refuse_faulted_port(ctx: &Ctx, device_id: &str, port: u32) -> Result<(), ChargingError> {
+    let mut conn = ctx.pool.acquire().await?;
+    let live = live_ports::get_in(&mut conn, device_id, port).await?;
+    if live.is_some_and(|p| p.state == PortState::Fault) {
+        return Err(ChargingError::Refused(
+            StatusCode::CONFLICT,
+            code::PORT_FAULT,
+            format!("端口故障 / port {port} of device {device_id} reports a fault"),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
     validate(&n)?;
     // The registry (this service's own tables) places the device.
@@ -72,6 +90,7 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
         .await?
         .filter(|d| d.tenant_id == n.tenant)
         .ok_or_else(|| ChargingError::NotFound(format!("device {}", n.device_id)))?;
+    refuse_faulted_port(ctx, &n.device_id, n.port).await?;
     let node_path = device.node_path.clone();
     let tariff = ctx
         .clients

@@ -95,13 +95,24 @@ pub async fn settle(
         ..Patch::default()
     };
     if from_meter {
-        // Stays `needs_review` / `abnormal_end`: record the amount without a transition.
-        sqlx::query("UPDATE charging.orders SET amount_fen = $2, bill_id = $3, updated_at = now() WHERE id = $1")
-            .bind(o.id)
-            .bind(patch.amount_fen)
-            .bind(&patch.bill_id)
-            .execute(&ctx.pool)
-            .await?;
+        // Stays `needs_review` / `abnormal_end`: record what it was billed from (the
+        // last meter sample closes the session) and the amount, without a transition.
+        // A late settlement still overwrites energy, duration and end with the pile's.
+        sqlx::query(
+            "UPDATE charging.orders SET amount_fen = $2, bill_id = $3, \
+             ended_at = COALESCE(ended_at, $4), energy_wh = COALESCE(energy_wh, $5), \
+             duration_secs = COALESCE(duration_secs, $6), failure = COALESCE(failure, $7), \
+             updated_at = now() WHERE id = $1",
+        )
+        .bind(o.id)
+        .bind(patch.amount_fen)
+        .bind(&patch.bill_id)
+        .bind(end)
+        .bind(energy.max(0))
+        .bind((end - start).num_seconds().max(0))
+        .bind(&patch.failure)
+        .execute(&ctx.pool)
+        .await?;
         return Ok(None);
     }
     Ok(Some(
