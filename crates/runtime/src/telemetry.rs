@@ -33,9 +33,13 @@ impl Telemetry {
     }
 }
 
-/// Installs the global subscriber. Call once, at start-up.
+/// Installs the global subscriber and the metrics recorder. Call once, at start-up.
 pub fn init(cfg: &TelemetryConfig) -> anyhow::Result<Telemetry> {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    // The metrics recorder too, before any service starts: counter handles a service
+    // registers once (the gateway's per-frame counters) count nowhere if they were
+    // taken before the recorder existed.
+    crate::http::metrics::handle();
     let filter = EnvFilter::try_new(&cfg.log_filter)?;
     let fmt = match cfg.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()

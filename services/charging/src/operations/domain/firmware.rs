@@ -28,39 +28,19 @@ pub fn byte_sum(image: &[u8]) -> i64 {
     image.iter().map(|b| i64::from(*b)).sum()
 }
 
-/// Standard base64 (RFC 4648, `+/`, padding optional, whitespace ignored).
+/// Standard base64 (RFC 4648, `+/`, padding optional, whitespace ignored: JSON clients
+/// wrap long strings).
 pub fn decode_base64(field: &str, s: &str) -> Result<Vec<u8>, FieldError> {
-    fn sextet(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const STANDARD_ANY_PADDING: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
     let clean: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
-    let body = clean
-        .strip_suffix(b"==")
-        .or_else(|| clean.strip_suffix(b"="))
-        .unwrap_or(&clean);
-    if body.len() % 4 == 1 {
-        return Err(FieldError::new(field, "not base64: truncated"));
-    }
-    let mut out = Vec::with_capacity(body.len() / 4 * 3 + 2);
-    for chunk in body.chunks(4) {
-        let mut acc = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            let v = sextet(*c).ok_or_else(|| {
-                FieldError::new(field, format!("not base64: {:?}", char::from(*c)))
-            })?;
-            acc |= v << (18 - 6 * i);
-        }
-        let bytes = acc.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Ok(out)
+    STANDARD_ANY_PADDING
+        .decode(clean)
+        .map_err(|e| FieldError::new(field, format!("not base64: {e}")))
 }
 
 /// How the gateway sends a DNY image (control.proto `dny_kind`).
