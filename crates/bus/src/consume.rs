@@ -1,5 +1,12 @@
 //! Durable pull consumers: explicit ack after the handler's effect is committed, bounded
 //! redelivery with back-off, then a dead letter that carries the reason.
+//!
+//! [`run_consumer`] handles one message at a time. [`run_consumer_keyed`] handles up to
+//! [`Lanes::count`] at once, keeping the stream order among messages with the same key
+//! (e.g. one device's events); every message is still acked, retried or dead-lettered
+//! on its own, after its own handler finished.
+
+mod lanes;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -16,6 +23,8 @@ use tracing::Instrument;
 
 use crate::event::{EventMeta, decode_payload};
 use crate::{Bus, BusError, Event, Publisher};
+
+pub use lanes::{Lanes, device_key};
 
 /// Which messages a durable consumer reads and how hard it tries.
 #[derive(Clone, Debug)]
@@ -68,12 +77,49 @@ impl std::fmt::Display for HandleError {
     }
 }
 
-/// Runs `handler` over the consumer until `shutdown`. The message in hand is finished
-/// (handled and acked) before it returns. NATS outages are waited out; `running` tells
-/// readiness checks whether the consumer is currently attached.
+/// Runs `handler` over the consumer until `shutdown`, one message at a time. The message
+/// in hand is finished (handled and acked) before it returns. NATS outages are waited
+/// out; `running` tells readiness checks whether the consumer is currently attached.
 pub async fn run_consumer<H, Fut>(
     bus: &Bus,
     spec: ConsumerSpec,
+    handler: H,
+    shutdown: CancellationToken,
+    running: Arc<AtomicBool>,
+) -> Result<(), BusError>
+where
+    H: Fn(Delivery) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    run(bus, spec, Lanes::ONE, handler, shutdown, running).await
+}
+
+/// [`run_consumer`] with up to `lanes.count` messages handled at once: messages whose
+/// subjects have the same key (`lanes.key`) are handled one at a time in stream order,
+/// different keys concurrently. On shutdown the messages being handled are finished and
+/// acked; fetched ones not yet started are given back (nak) for prompt redelivery. A
+/// retried message comes back after its back-off, possibly behind later messages of its
+/// key (as with one lane), so handlers must still tolerate that order.
+/// `lanes.count == 1` is exactly [`run_consumer`].
+pub async fn run_consumer_keyed<H, Fut>(
+    bus: &Bus,
+    spec: ConsumerSpec,
+    lanes: Lanes,
+    handler: H,
+    shutdown: CancellationToken,
+    running: Arc<AtomicBool>,
+) -> Result<(), BusError>
+where
+    H: Fn(Delivery) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    run(bus, spec, lanes, handler, shutdown, running).await
+}
+
+async fn run<H, Fut>(
+    bus: &Bus,
+    spec: ConsumerSpec,
+    lanes: Lanes,
     handler: H,
     shutdown: CancellationToken,
     running: Arc<AtomicBool>,
@@ -89,8 +135,20 @@ where
             Ok(consumer) => {
                 running.store(true, Ordering::Relaxed);
                 backoff = Duration::from_millis(200);
-                let res =
-                    pull_loop(bus, &spec, &consumer, &handler, &dead_letters, &shutdown).await;
+                let res = if lanes.count > 1 {
+                    lanes::keyed_loop(
+                        bus,
+                        &spec,
+                        lanes,
+                        &consumer,
+                        &handler,
+                        &dead_letters,
+                        &shutdown,
+                    )
+                    .await
+                } else {
+                    pull_loop(bus, &spec, &consumer, &handler, &dead_letters, &shutdown).await
+                };
                 running.store(false, Ordering::Relaxed);
                 match res {
                     Ok(()) => return Ok(()),

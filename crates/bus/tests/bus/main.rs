@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod consume;
+mod lanes;
 mod outbox;
 mod publish;
 

@@ -23,6 +23,11 @@ pub struct ChargingConfig {
     /// (a pile that lost its link resends its settlement when it is back); the floor of
     /// 2 s exists so tests can watch the timeout without waiting for it.
     pub settlement_timeout_secs: u64,
+    /// Device events (PYLON_DEVICE) the orders and live-state consumers each handle at
+    /// once; one device's events stay in order. An order's settlement (rating, capture)
+    /// runs inside its `charging_ended` event, so this bounds the settlements in flight.
+    /// 1 handles one event at a time.
+    pub device_event_concurrency: usize,
 }
 
 impl Default for ChargingConfig {
@@ -33,6 +38,7 @@ impl Default for ChargingConfig {
             billing_grpc_url: "http://127.0.0.1:50051".into(),
             start_timeout_secs: 45,
             settlement_timeout_secs: 600,
+            device_event_concurrency: 32,
         }
     }
 }
@@ -61,6 +67,12 @@ impl ChargingConfig {
             return Err(ConfigError::Invalid {
                 key: "charging.settlement_timeout_secs",
                 problem: "must be 2..=86400".into(),
+            });
+        }
+        if !(1..=1024).contains(&self.device_event_concurrency) {
+            return Err(ConfigError::Invalid {
+                key: "charging.device_event_concurrency",
+                problem: "must be 1..=1024".into(),
             });
         }
         Ok(())

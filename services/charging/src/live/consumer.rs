@@ -3,11 +3,16 @@
 //! `live_alarms`. The claim in `processed_events` and the merge commit together, so a
 //! redelivered event changes nothing; the merge rules (domain/) make the order of
 //! different events irrelevant.
+//!
+//! Events are handled `charging.device_event_concurrency` at a time, in order per
+//! device: every write is to that device's rows (its `live_devices` row is locked
+//! first), so devices do not race each other.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use bus::consume::Lanes;
 use bus::{ConsumerSpec, Delivery, HandleError};
 use chrono::{DateTime, Utc};
 use proto::events as pb;
@@ -32,13 +37,15 @@ pub fn spawn(ctx: Ctx, stop: CancellationToken) {
         ack_wait: Duration::from_secs(ctx.config.bus.ack_wait_secs),
         batch: 64,
     };
-    // Ctx carries no health registry; the flag is kept for bus::run_consumer's contract.
+    let lanes = Lanes::per_device(ctx.config.charging.device_event_concurrency);
+    // Ctx carries no health registry; the flag is kept for the consumer's contract.
     let running = Arc::new(AtomicBool::new(false));
     tokio::spawn(async move {
         let bus = ctx.bus.clone();
-        let handled = bus::run_consumer(
+        let handled = bus::consume::run_consumer_keyed(
             &bus,
             spec,
+            lanes,
             |d| {
                 let ctx = ctx.clone();
                 async move { handle(&ctx, d).await }

@@ -1,11 +1,18 @@
 //! What orders learn from the piles (stream PYLON_DEVICE): the start confirmed, meter
 //! samples, and the end with the pile's settlement. Durable and idempotent: the state
 //! machine ignores repeats, meter updates are last-write.
+//!
+//! Events are handled `charging.device_event_concurrency` at a time, in order per
+//! device: a `charging_ended` carries its settlement (rating, capture) before it is
+//! acked, so one pile's settlement must not hold the others'. Across devices the
+//! handlers touch different orders, and each transition locks its order row (which
+//! also serialises them with the drivers' API and the sweeper).
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use bus::consume::Lanes;
 use bus::{ConsumerSpec, Delivery, HandleError};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
@@ -30,9 +37,11 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
         batch: 64,
     };
     let bus = ctx.bus.clone();
-    bus::run_consumer(
+    let lanes = Lanes::per_device(ctx.config.charging.device_event_concurrency);
+    bus::consume::run_consumer_keyed(
         &bus,
         spec,
+        lanes,
         |d| {
             let ctx = ctx.clone();
             async move { handle(&ctx, d).await }
