@@ -5,6 +5,8 @@ mod auth;
 mod gateway;
 mod ledger;
 mod orders;
+mod process;
+mod procfs;
 mod scratch;
 
 use std::path::PathBuf;

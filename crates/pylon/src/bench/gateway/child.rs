@@ -1,12 +1,14 @@
 //! The gateway under test, as a separate `pylon run gateway` process: its memory and CPU
 //! are then its own (read from `/proc/<pid>`), not mixed with the simulator's.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
+
+use crate::bench::process::{Spawned, free_port};
 
 /// How the benchmark starts the gateway.
 #[derive(Clone, Debug)]
@@ -21,13 +23,12 @@ pub struct ChildOptions {
 
 /// A running gateway process; killed when dropped.
 pub struct GatewayProcess {
-    child: Option<Child>,
+    process: Spawned,
     pub pid: u32,
     pub device: SocketAddr,
     /// `DeviceControl` and the rest of the gateway's gRPC.
     pub grpc: SocketAddr,
     http: SocketAddr,
-    log: PathBuf,
     client: reqwest::Client,
 }
 
@@ -48,18 +49,12 @@ pub struct GatewayMetrics {
     pub refused: u64,
 }
 
-fn free_port() -> anyhow::Result<SocketAddr> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
-}
-
 impl GatewayProcess {
     /// Starts `pylon run gateway` on free loopback ports and waits until it is ready.
     pub async fn start(opts: &ChildOptions) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("locating the pylon binary")?;
         let (device, http, grpc) = (free_port()?, free_port()?, free_port()?);
         let log = std::env::temp_dir().join(format!("pylon-bench-{}.log", opts.namespace));
-        let stderr = std::fs::File::create(&log)
-            .with_context(|| format!("creating the gateway log {}", log.display()))?;
         let mut cmd = Command::new(exe);
         if let Some(path) = &opts.config_path {
             cmd.arg("--config").arg(path);
@@ -76,54 +71,20 @@ impl GatewayProcess {
             .env("PYLON_GATEWAY__MAX_CONNECTIONS_PER_IP", "1000000")
             .env("PYLON_GATEWAY__RAW_FRAMES", opts.raw_frames.to_string())
             // Logging per connection would be part of the measurement otherwise.
-            .env("PYLON_TELEMETRY__LOG_FILTER", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr);
-        let child = cmd.spawn().context("starting `pylon run gateway`")?;
-        let mut gw = Self {
-            pid: child.id(),
-            child: Some(child),
+            .env("PYLON_TELEMETRY__LOG_FILTER", "warn");
+        let mut process = Spawned::start(cmd, log, "the gateway (`pylon run gateway`)")?;
+        let client = reqwest::Client::new();
+        process
+            .wait_ready(&client, http, Duration::from_secs(60))
+            .await?;
+        Ok(Self {
+            pid: process.pid,
+            process,
             device,
             grpc,
             http,
-            log,
-            client: reqwest::Client::new(),
-        };
-        gw.wait_ready().await?;
-        Ok(gw)
-    }
-
-    async fn wait_ready(&mut self) -> anyhow::Result<()> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        let url = format!("http://{}/readyz", self.http);
-        while tokio::time::Instant::now() < deadline {
-            if let Some(child) = self.child.as_mut()
-                && let Some(status) = child.try_wait()?
-            {
-                anyhow::bail!(
-                    "the gateway exited ({status}) before it was ready: {}",
-                    self.log_tail()
-                );
-            }
-            if let Ok(r) = self.client.get(&url).send().await
-                && r.status().is_success()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        anyhow::bail!("the gateway was not ready within 60 s: {}", self.log_tail())
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let start = text.len().saturating_sub(2000);
-        format!(
-            "{} (log {})",
-            text.get(start..).unwrap_or_default().trim(),
-            self.log.display()
-        )
+            client,
+        })
     }
 
     /// Reads `/metrics`.
@@ -139,24 +100,9 @@ impl GatewayProcess {
         Ok(parse_metrics(&text))
     }
 
-    /// Kills the process (no graceful drain: its disconnect events would only add
-    /// load the benchmark does not measure) and removes its log.
-    pub fn stop(mut self) {
-        self.kill();
-        let _ = std::fs::remove_file(&self.log);
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for GatewayProcess {
-    fn drop(&mut self) {
-        self.kill();
+    /// Kills the process and removes its log.
+    pub fn stop(self) {
+        self.process.stop();
     }
 }
 

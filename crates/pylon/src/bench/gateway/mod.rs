@@ -25,7 +25,6 @@ mod commands;
 mod connect;
 mod ingest;
 mod latency;
-mod procfs;
 mod report;
 mod simproc;
 mod stack;
@@ -37,9 +36,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use super::procfs::{self, Pids};
 use child::{ChildOptions, GatewayProcess};
 use ingest::{Load, LoadOptions, RunInfo, Window};
-use procfs::Pids;
 use report::{Machine, Report};
 use stack::Stack;
 

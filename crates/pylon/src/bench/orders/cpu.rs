@@ -7,43 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-/// USER_HZ of `/proc/<pid>/stat` and `/proc/stat`: 100 on every Linux Pylon targets.
-const USER_HZ: f64 = 100.0;
-
-fn process_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces): 14 utime, 15 stime.
-    let rest = stat.rsplit_once(')')?.1;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    Some(ticks as f64 / USER_HZ)
-}
-
-fn named(name: &str) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == name)
-        })
-        .collect()
-}
-
-/// (busy, total) CPU seconds of all cores.
-fn machine() -> Option<(f64, f64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
-    let v: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    let total: u64 = v.iter().take(8).sum();
-    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
-    Some(((total - idle) as f64 / USER_HZ, total as f64 / USER_HZ))
-}
+use crate::bench::procfs;
 
 #[derive(Clone, Debug)]
 pub struct Sample {
@@ -72,14 +36,15 @@ pub struct CpuUse {
 
 impl Sample {
     pub fn take(platform: u32) -> Self {
-        let sum = |pids: Vec<u32>| pids.into_iter().filter_map(process_seconds).sum::<f64>();
-        let (busy, total) = machine().unwrap_or((0.0, 0.0));
+        let seconds = |pid: u32| procfs::cpu_seconds(pid).ok();
+        let sum = |pids: Vec<u32>| pids.into_iter().filter_map(seconds).sum::<f64>();
+        let (busy, total) = procfs::machine_cpu().unwrap_or((0.0, 0.0));
         Self {
             at: Instant::now(),
-            platform: process_seconds(platform).unwrap_or(0.0),
-            nats: sum(named("nats-server")),
-            postgres: sum(named("postgres")),
-            bench: process_seconds(std::process::id()).unwrap_or(0.0),
+            platform: seconds(platform).unwrap_or(0.0),
+            nats: sum(procfs::pids_named("nats-server")),
+            postgres: sum(procfs::pids_named("postgres")),
+            bench: seconds(std::process::id()).unwrap_or(0.0),
             busy,
             total,
         }
@@ -104,11 +69,4 @@ impl Sample {
                 .max(0.0),
         }
     }
-}
-
-/// The 1, 5 and 15 minute load averages, if `/proc/loadavg` can be read.
-pub fn load_average() -> Option<[f64; 3]> {
-    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
-    let mut it = text.split_whitespace().map(str::parse::<f64>);
-    Some([it.next()?.ok()?, it.next()?.ok()?, it.next()?.ok()?])
 }

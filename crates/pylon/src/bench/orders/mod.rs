@@ -224,7 +224,7 @@ async fn run(
         hold_fen: HOLD_FEN,
         drain: Duration::from_secs(args.drain),
     };
-    let load_average_before = cpu::load_average();
+    let load_average_before = crate::bench::procfs::load_average();
     let before = cpu::Sample::take(platform.pid);
     let (seconds, pid) = (args.seconds, platform.pid);
     let after = tokio::spawn(async move {

@@ -3,26 +3,23 @@
 //! Its CPU is then its own (read from `/proc/<pid>`), apart from the simulated piles and
 //! drivers, which run in the benchmark's process.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
+
+use crate::bench::process::{Spawned, free_port};
 
 /// The services an order touches; notification and analytics are not on its path.
 pub const SERVICES: [&str; 5] = ["gateway", "identity", "charging", "billing", "payment"];
 
 pub struct Platform {
-    child: Option<Child>,
+    process: Spawned,
     pub pid: u32,
     pub http: SocketAddr,
     pub device: SocketAddr,
-    log: PathBuf,
-}
-
-fn free_port() -> anyhow::Result<SocketAddr> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
 impl Platform {
@@ -38,8 +35,6 @@ impl Platform {
         let grpc_url = format!("http://{grpc}");
         let log =
             std::env::temp_dir().join(format!("pylon-bench-orders-{}.log", config.nats.namespace));
-        let stderr = std::fs::File::create(&log)
-            .with_context(|| format!("creating the platform log {}", log.display()))?;
         let mut cmd = Command::new(exe);
         if let Some(path) = config_path {
             cmd.arg("--config").arg(path);
@@ -62,78 +57,30 @@ impl Platform {
             // Every driver signs up from 127.0.0.1: the per-IP limit would throttle the set-up.
             .env("PYLON_IDENTITY__LOGIN_RATE_PER_MINUTE", "10000")
             // Logging per request would be part of the measurement otherwise.
-            .env("PYLON_TELEMETRY__LOG_FILTER", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr);
-        let child = cmd.spawn().context("starting `pylon run`")?;
-        let mut p = Self {
-            pid: child.id(),
-            child: Some(child),
+            .env("PYLON_TELEMETRY__LOG_FILTER", "warn");
+        let mut process = Spawned::start(cmd, log, "the platform (`pylon run`)")?;
+        process
+            .wait_ready(&reqwest::Client::new(), http, Duration::from_secs(120))
+            .await?;
+        Ok(Self {
+            pid: process.pid,
+            process,
             http,
             device,
-            log,
-        };
-        p.wait_ready().await?;
-        Ok(p)
+        })
     }
 
     pub fn base(&self) -> String {
         format!("http://{}", self.http)
     }
 
-    async fn wait_ready(&mut self) -> anyhow::Result<()> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-        let url = format!("{}/readyz", self.base());
-        while tokio::time::Instant::now() < deadline {
-            if let Some(child) = self.child.as_mut()
-                && let Some(status) = child.try_wait()?
-            {
-                anyhow::bail!(
-                    "the platform exited ({status}) before it was ready: {}",
-                    self.log_tail()
-                );
-            }
-            if let Ok(r) = reqwest::get(&url).await
-                && r.status().is_success()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        anyhow::bail!(
-            "the platform was not ready within 120 s: {}",
-            self.log_tail()
-        )
-    }
-
     /// The end of the process's log, for error messages.
     pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let start = text.len().saturating_sub(2000);
-        format!(
-            "{} (log {})",
-            text.get(start..).unwrap_or_default().trim(),
-            self.log.display()
-        )
+        self.process.log_tail()
     }
 
     /// Kills the process and removes its log.
-    pub fn stop(mut self) {
-        self.kill();
-        let _ = std::fs::remove_file(&self.log);
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Platform {
-    fn drop(&mut self) {
-        self.kill();
+    pub fn stop(self) {
+        self.process.stop();
     }
 }

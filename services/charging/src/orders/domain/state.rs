@@ -35,22 +35,23 @@ impl State {
         }
     }
 
+    /// Every state, in the order of the machine.
+    pub const ALL: [State; 11] = [
+        State::Created,
+        State::Authorized,
+        State::Starting,
+        State::Charging,
+        State::Stopping,
+        State::Ended,
+        State::Settled,
+        State::StartFailed,
+        State::Cancelled,
+        State::AbnormalEnd,
+        State::NeedsReview,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            State::Created,
-            State::Authorized,
-            State::Starting,
-            State::Charging,
-            State::Stopping,
-            State::Ended,
-            State::Settled,
-            State::StartFailed,
-            State::Cancelled,
-            State::AbnormalEnd,
-            State::NeedsReview,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
     /// The order still holds its port (a second order there is refused).

@@ -206,23 +206,11 @@ fn time(field: &str, value: &str) -> Result<DateTime<Utc>, FilterError> {
 }
 
 fn state_names() -> String {
-    [
-        State::Created,
-        State::Authorized,
-        State::Starting,
-        State::Charging,
-        State::Stopping,
-        State::Ended,
-        State::Settled,
-        State::StartFailed,
-        State::Cancelled,
-        State::AbnormalEnd,
-        State::NeedsReview,
-    ]
-    .iter()
-    .map(|s| s.as_str())
-    .collect::<Vec<_>>()
-    .join(", ")
+    State::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! What the kernel says about the processes under test: resident memory, CPU time,
-//! socket memory, file-descriptor limits. Read from `/proc`, so the gateway is measured
+//! What the kernel says about the processes under test (every `pylon bench`): resident
+//! memory, CPU time, socket memory, file-descriptor limits, load. Read from `/proc`, so the gateway is measured
 //! the way an operator's `top` sees it, from outside its own allocator.
 
 use std::io;
@@ -70,7 +70,7 @@ pub fn pids_named(name: &str) -> Vec<u32> {
 }
 
 /// Busy and total CPU time of the whole machine (all cores), in seconds.
-fn machine_cpu() -> io::Result<(f64, f64)> {
+pub fn machine_cpu() -> io::Result<(f64, f64)> {
     let stat = read("/proc/stat")?;
     let line = stat
         .lines()
@@ -240,4 +240,11 @@ mod tests {
         let b = CpuSample::take(&pids);
         assert!(a.until(&b).machine_busy_pct >= 0.0);
     }
+}
+
+/// The 1, 5 and 15 minute load averages, if `/proc/loadavg` can be read.
+pub fn load_average() -> Option<[f64; 3]> {
+    let text = read("/proc/loadavg").ok()?;
+    let mut it = text.split_whitespace().map(str::parse::<f64>);
+    Some([it.next()?.ok()?, it.next()?.ok()?, it.next()?.ok()?])
 }
