@@ -20,6 +20,10 @@ pub async fn ensure(
     owner_kind: &str,
     owner_key: &str,
 ) -> sqlx::Result<Uuid> {
+    // Nearly always there already: a read first spares the insert's speculative work.
+    if let Some((id, _, _)) = find(&mut *conn, tenant, kind, owner_kind, owner_key).await? {
+        return Ok(id);
+    }
     sqlx::query(
         "INSERT INTO payment.accounts (id, tenant_id, kind, owner_kind, owner_key) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, kind, owner_kind, owner_key) DO NOTHING",

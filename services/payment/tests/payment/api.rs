@@ -181,6 +181,9 @@ async fn charging_holds_captures_and_pays_orders_over_grpc() {
         kind: "user".into(),
         owner_id: d.id.clone(),
     };
+    let mut wallet_events = app
+        .subscribe("payment", &format!("{}.wallet.changed", t.id))
+        .await;
     let h = grpc
         .hold(HoldRequest {
             owner: Some(owner.clone()),
@@ -195,6 +198,29 @@ async fn charging_holds_captures_and_pays_orders_over_grpc() {
         (h.status.as_str(), h.wallet.as_ref().unwrap().held_fen),
         ("held", 1500)
     );
+    // The hold's `wallet.changed` (its reference: the hold) names the driver's wallet
+    // with both parts after it
+    // (the top-up's own may come first: it is relayed by the outbox).
+    let mut changed = proto::events::WalletChanged::default();
+    for _ in 0..3 {
+        let msg = apptest::next_event(&mut wallet_events).await;
+        changed = proto::events::WalletChanged::decode(msg.payload.as_ref()).unwrap();
+        if changed.entry_kind != "top_up" {
+            break;
+        }
+    }
+    assert_eq!(
+        (
+            changed.owner_kind.as_str(),
+            changed.owner_id.as_str(),
+            changed.balance_fen,
+            changed.held_fen,
+            changed.reference.as_str()
+        ),
+        ("user", d.id.as_str(), 500, 1500, h.hold_id.as_str()),
+        "{changed:?}"
+    );
+    assert_eq!(changed.wallet_id, h.wallet.as_ref().unwrap().wallet_id);
     let e = grpc
         .hold(HoldRequest {
             owner: Some(owner.clone()),
@@ -235,8 +261,16 @@ async fn charging_holds_captures_and_pays_orders_over_grpc() {
         .unwrap()
         .into_inner();
     assert_eq!(p.status, "pending");
-    let msg = apptest::next_event(&mut events).await;
-    let ev = proto::events::PaymentSucceeded::decode(msg.payload.as_ref()).unwrap();
+    // The top-up's own `payment.succeeded` may still be on its way (the outbox relays
+    // it): the order's is the one naming an order.
+    let mut ev = proto::events::PaymentSucceeded::default();
+    for _ in 0..3 {
+        let msg = apptest::next_event(&mut events).await;
+        ev = proto::events::PaymentSucceeded::decode(msg.payload.as_ref()).unwrap();
+        if ev.purpose != "wallet_top_up" {
+            break;
+        }
+    }
     assert_eq!(
         (ev.order_ref.as_str(), ev.amount_fen, ev.purpose.as_str()),
         ("order-9", 888, "order")
