@@ -219,6 +219,13 @@ pub fn raise_nofile(want: u64) -> io::Result<u64> {
     Ok(target)
 }
 
+/// The 1, 5 and 15 minute load averages, if `/proc/loadavg` can be read.
+pub fn load_average() -> Option<[f64; 3]> {
+    let text = read("/proc/loadavg").ok()?;
+    let mut it = text.split_whitespace().map(str::parse::<f64>);
+    Some([it.next()?.ok()?, it.next()?.ok()?, it.next()?.ok()?])
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -240,11 +247,4 @@ mod tests {
         let b = CpuSample::take(&pids);
         assert!(a.until(&b).machine_busy_pct >= 0.0);
     }
-}
-
-/// The 1, 5 and 15 minute load averages, if `/proc/loadavg` can be read.
-pub fn load_average() -> Option<[f64; 3]> {
-    let text = read("/proc/loadavg").ok()?;
-    let mut it = text.split_whitespace().map(str::parse::<f64>);
-    Some([it.next()?.ok()?, it.next()?.ok()?, it.next()?.ok()?])
 }
