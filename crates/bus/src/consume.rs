@@ -91,7 +91,7 @@ where
     H: Fn(Delivery) -> Fut,
     Fut: Future<Output = Result<(), HandleError>>,
 {
-    run(bus, spec, Lanes::ONE, handler, shutdown, running).await
+    run_consumer_keyed(bus, spec, Lanes::ONE, handler, shutdown, running).await
 }
 
 /// [`run_consumer`] with up to `lanes.count` messages handled at once: messages whose
@@ -102,21 +102,6 @@ where
 /// key (as with one lane), so handlers must still tolerate that order.
 /// `lanes.count == 1` is exactly [`run_consumer`].
 pub async fn run_consumer_keyed<H, Fut>(
-    bus: &Bus,
-    spec: ConsumerSpec,
-    lanes: Lanes,
-    handler: H,
-    shutdown: CancellationToken,
-    running: Arc<AtomicBool>,
-) -> Result<(), BusError>
-where
-    H: Fn(Delivery) -> Fut,
-    Fut: Future<Output = Result<(), HandleError>>,
-{
-    run(bus, spec, lanes, handler, shutdown, running).await
-}
-
-async fn run<H, Fut>(
     bus: &Bus,
     spec: ConsumerSpec,
     lanes: Lanes,

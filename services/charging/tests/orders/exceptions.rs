@@ -2,7 +2,6 @@
 //! protocol's resend, a settlement that never comes, a duplicate settlement, a busy or
 //! faulted port. Each checks the order, the wallet and (where money moved) the ledger.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use apptest::Driver;
@@ -11,44 +10,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sim::{PileConfig, PortFault, PowerCurve, Protocol, SimEvent};
 
-use crate::World;
+use crate::{World, world, world_with};
 
 /// DNY 0x82: the server's start command.
 const DNY_START: u16 = 0x82;
-
-/// A world like `crate::world()` with `tweak` applied to the configuration last.
-pub async fn world_with(tweak: impl FnOnce(&mut runtime::Config)) -> World {
-    let grpc_port = testkit::free_port();
-    let device_port = testkit::free_port();
-    let app = apptest::spawn_with(
-        vec![
-            Arc::new(gateway::Gateway),
-            Arc::new(charging::Charging),
-            Arc::new(billing::Billing),
-            Arc::new(payment::Payment::default()),
-        ],
-        |c| {
-            c.grpc.listen = format!("127.0.0.1:{grpc_port}").parse().unwrap();
-            let url = format!("http://127.0.0.1:{grpc_port}");
-            c.charging.gateway_grpc_url = url.clone();
-            c.charging.payment_grpc_url = url.clone();
-            c.charging.billing_grpc_url = url;
-            c.charging.start_timeout_secs = 10;
-            c.gateway.device_listen = format!("127.0.0.1:{device_port}").parse().unwrap();
-            c.gateway.command_timeout_ms = 1_000;
-            c.payment.sandbox.settle_after_ms = 50;
-            tweak(c);
-            c.validate().expect("the test configuration is valid");
-        },
-    )
-    .await;
-    let t = app.tenant("chargeop").await;
-    World {
-        app,
-        t,
-        device_addr: format!("127.0.0.1:{device_port}").parse().unwrap(),
-    }
-}
 
 /// A 60x DNY pile drawing a constant 1.5 kW (below the pile's 2 kW overload limit) and
 /// sampling its meter every simulated minute (one wall second), so energy and amounts
@@ -123,7 +88,7 @@ async fn revenue(w: &World) -> i64 {
 
 #[tokio::test]
 async fn no_confirmation_after_the_resend_fails_the_start_and_releases_the_hold() {
-    let w = world_with(|_| {}).await;
+    let w = world().await;
     w.tariff().await;
     let (pile, mut sim, device) = w.registered_pile(51).await;
     let d = w.driver_with(3_000).await;
@@ -313,7 +278,7 @@ async fn orders_consumer_idle(w: &World) {
 
 #[tokio::test]
 async fn a_duplicate_settlement_is_billed_and_captured_once() {
-    let w = world_with(|_| {}).await;
+    let w = world().await;
     w.tariff().await;
     let (pile, mut sim, device) = w.pile_with(metered_pile(&w, 53)).await;
     let d = w.driver_with(3_000).await;
@@ -363,7 +328,7 @@ async fn a_duplicate_settlement_is_billed_and_captured_once() {
 
 #[tokio::test]
 async fn a_busy_or_faulted_port_is_refused_and_nothing_is_held() {
-    let w = world_with(|_| {}).await;
+    let w = world().await;
     w.tariff().await;
     let (pile, _sim, device) = w.registered_pile(54).await;
     let first = w.driver_with(3_000).await;

@@ -24,6 +24,11 @@ pub struct World {
 }
 
 pub async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+/// A world with `tweak` applied to the configuration last (validated after it).
+pub async fn world_with(tweak: impl FnOnce(&mut runtime::Config)) -> World {
     let grpc_port = testkit::free_port();
     let device_port = testkit::free_port();
     let app = apptest::spawn_with(
@@ -43,6 +48,8 @@ pub async fn world() -> World {
             c.gateway.device_listen = format!("127.0.0.1:{device_port}").parse().unwrap();
             c.gateway.command_timeout_ms = 1_000;
             c.payment.sandbox.settle_after_ms = 50;
+            tweak(c);
+            c.validate().expect("the test configuration is valid");
         },
     )
     .await;

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sim::{EndReason, FleetConfig, NetConfig, PowerCurve, Profile, SimEvent};
 
-use crate::exceptions::world_with;
+use crate::world_with;
 
 const PILES: u32 = 500;
 const ORDERS: usize = 1_000;
