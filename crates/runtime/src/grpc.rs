@@ -67,7 +67,7 @@ pub async fn serve(
     };
     tonic::transport::Server::builder()
         .layer(
-            tower_http::trace::TraceLayer::new_for_grpc()
+            tower_http::trace::TraceLayer::new(caller_errors_are_answers())
                 .make_span_with(crate::telemetry::request_span),
         )
         .add_routes(routes.builder.routes())
@@ -76,4 +76,31 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, signal)
         .await?;
     Ok(())
+}
+
+/// What the request trace logs as a failure (ERROR): only the server's own faults. A
+/// refused request (bad argument, not found, insufficient funds, busy pile …) is an
+/// answer to the caller, not an error of this process.
+fn caller_errors_are_answers()
+-> tower_http::classify::SharedClassifier<tower_http::classify::GrpcErrorsAsFailures> {
+    use tower_http::classify::{GrpcCode, GrpcErrorsAsFailures, SharedClassifier};
+    SharedClassifier::new(
+        [
+            GrpcCode::Cancelled,
+            GrpcCode::InvalidArgument,
+            GrpcCode::NotFound,
+            GrpcCode::AlreadyExists,
+            GrpcCode::PermissionDenied,
+            GrpcCode::ResourceExhausted,
+            GrpcCode::FailedPrecondition,
+            GrpcCode::Aborted,
+            GrpcCode::OutOfRange,
+            GrpcCode::Unauthenticated,
+        ]
+        .into_iter()
+        .fold(
+            GrpcErrorsAsFailures::new(),
+            GrpcErrorsAsFailures::with_success,
+        ),
+    )
 }
