@@ -274,7 +274,23 @@ async fn top_up(api: &Api, token: &str) -> anyhow::Result<()> {
     if !r.status().is_success() {
         bail!("top-up: HTTP {}", r.status());
     }
-    Ok(())
+    // The payment provider confirms a moment later: charge only once the money is there
+    // (an order placed before would be refused for want of funds).
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let w = api
+            .ok(
+                reqwest::Method::GET,
+                "/api/v1/payment/wallet",
+                Some(token),
+                None,
+            )
+            .await?;
+        if w["balance_fen"].as_i64().unwrap_or(0) >= 5_000 {
+            return Ok(());
+        }
+    }
+    bail!("top-up: the wallet was not credited within 10 s")
 }
 
 /// One driver forever: pick a port, charge for a while, stop, wait for the settlement.
