@@ -162,20 +162,27 @@ async fn a_settlement_that_never_comes_closes_the_order_from_its_last_meter_samp
     }
     pile.set_silent(true).await.unwrap();
     let path = format!("/api/v1/charging/orders/{id}");
-    let last = {
-        // The order shows the newest sample it stored; wait until it no longer moves.
-        let mut seen = -1;
-        for _ in 0..30 {
-            let o = w.app.ok(w.app.get(&path, &d.token).await);
-            let now = o["energy_wh"].as_i64().unwrap_or(-1);
-            if now == seen && now > 0 {
-                break;
-            }
-            seen = now;
-            tokio::time::sleep(Duration::from_millis(700)).await;
+    // Every sample the pile sent before it fell silent, and the newest of them: the
+    // order must have stored that one before the stop (samples travel through the
+    // event stream, so the order may lag behind the pile).
+    sampled.extend(sim.drain().iter().filter_map(|e| match e {
+        SimEvent::Meter { energy_wh, .. } => Some(*energy_wh as i64),
+        _ => None,
+    }));
+    let last = sampled.iter().copied().max().unwrap_or(0);
+    let mut stored = -1;
+    for _ in 0..40 {
+        let o = w.app.ok(w.app.get(&path, &d.token).await);
+        stored = o["energy_wh"].as_i64().unwrap_or(-1);
+        if stored == last {
+            break;
         }
-        seen
-    };
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        stored, last,
+        "the order stored the pile's last sample: {sampled:?}"
+    );
     assert!(last > 0, "a sample was stored");
     let stop = w
         .app
