@@ -100,18 +100,14 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
         "meter" => {
             let ev: proto::events::MeterSample = d.decode().map_err(|e| permanent(&e))?;
             let device = ev.device.map(|d| d.device_id).unwrap_or_default();
-            sqlx::query(
-                "UPDATE charging.orders SET last_meter_wh = $3, last_meter_at = $4, last_power_dw = $5, \
-                 max_power_dw = GREATEST(COALESCE(max_power_dw, 0), $5), updated_at = now() \
-                 WHERE device_id = $1 AND port = $2 AND state IN ('starting', 'charging', 'stopping') \
-                 AND (last_meter_at IS NULL OR last_meter_at <= $4)",
+            store::record_meter(
+                &ctx.pool,
+                &device,
+                i32::try_from(ev.port).unwrap_or(0),
+                i64::try_from(ev.energy_wh).unwrap_or(i64::MAX),
+                at(ev.sampled_at),
+                i32::try_from(ev.power_dw).unwrap_or(i32::MAX),
             )
-            .bind(&device)
-            .bind(i32::try_from(ev.port).unwrap_or(0))
-            .bind(i64::try_from(ev.energy_wh).unwrap_or(i64::MAX))
-            .bind(at(ev.sampled_at))
-            .bind(i32::try_from(ev.power_dw).unwrap_or(i32::MAX))
-            .execute(&ctx.pool)
             .await
             .map_err(|e| retry(e.into()))?;
         }

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// `Default` is for building a new order: only what the caller knows is set, the rest
+/// is empty until the order moves (set `created_at`: its default is the epoch).
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrderRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -194,4 +196,40 @@ pub async fn overdue<'c>(
     .bind(limit)
     .fetch_all(db)
     .await
+}
+
+/// A pile's meter sample on the live order of its port; an older sample than the one
+/// stored changes nothing (events of one device may arrive out of order).
+pub async fn record_meter<'c>(
+    db: impl PgExecutor<'c>,
+    device_id: &str,
+    port: i32,
+    energy_wh: i64,
+    at: DateTime<Utc>,
+    power_dw: i32,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE charging.orders SET last_meter_wh = $3, last_meter_at = $4, last_power_dw = $5, \
+         max_power_dw = GREATEST(COALESCE(max_power_dw, 0), $5), updated_at = now() \
+         WHERE device_id = $1 AND port = $2 AND state IN ('starting', 'charging', 'stopping') \
+         AND (last_meter_at IS NULL OR last_meter_at <= $4)",
+    )
+    .bind(device_id)
+    .bind(port)
+    .bind(energy_wh)
+    .bind(at)
+    .bind(power_dw)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Stops the sweeper watching an order (a state without a timeout rule, or a timeout
+/// that cannot be applied).
+pub async fn clear_deadline<'c>(db: impl PgExecutor<'c>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE charging.orders SET deadline = NULL WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
 }

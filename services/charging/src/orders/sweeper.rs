@@ -34,20 +34,13 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) {
                 Ok((o, effects)) => {
                     if effects.is_empty() {
                         // A state without a timeout rule: stop watching it.
-                        let _ =
-                            sqlx::query("UPDATE charging.orders SET deadline = NULL WHERE id = $1")
-                                .bind(id)
-                                .execute(&ctx.pool)
-                                .await;
+                        let _ = store::clear_deadline(&ctx.pool, id).await;
                     }
                     effects::spawn(ctx.clone(), o, effects);
                 }
                 Err(e) => {
                     tracing::debug!(order = %id, error = %e, "order timeout not applied");
-                    let _ = sqlx::query("UPDATE charging.orders SET deadline = NULL WHERE id = $1")
-                        .bind(id)
-                        .execute(&ctx.pool)
-                        .await;
+                    let _ = store::clear_deadline(&ctx.pool, id).await;
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! `cards` and `card_authorizations`.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// A card binding as stored.
@@ -199,4 +199,13 @@ pub async fn latest_open(
     .bind(i32::try_from(port).unwrap_or(i32::MAX))
     .fetch_optional(pool)
     .await
+}
+
+/// The swipe's order has been made: it is not offered to another session.
+pub async fn mark_picked(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE charging.card_authorizations SET picked_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

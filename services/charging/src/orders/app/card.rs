@@ -121,37 +121,20 @@ async fn open(
         limit_kind: "full".into(),
         limit_value: 0,
         hold_fen,
-        hold_id: None,
         device_order_ref: device_order_ref.to_owned(),
         tariff_id: Uuid::parse_str(&tariff.tariff_id).ok(),
         tariff_version: i32::try_from(tariff.version).ok(),
-        started_at: None,
-        ended_at: None,
-        energy_wh: None,
-        duration_secs: None,
-        max_power_dw: None,
-        end_reason: None,
-        device_amount_fen: None,
-        amount_fen: None,
-        bill_id: None,
-        last_meter_wh: None,
-        last_meter_at: None,
-        last_power_dw: None,
-        deadline: None,
-        failure: None,
         // One order per swipe, however many reports of the session arrive.
         idempotency_key: format!("card:{}", a.id),
         created_at: Utc::now(),
+        ..OrderRow::default()
     };
     let mut conn = ctx.pool.acquire().await?;
     let order = match store::insert(&mut conn, &row).await? {
         Inserted::New(o) => o,
         Inserted::Existing(_) | Inserted::PortBusy => return Ok(None),
     };
-    sqlx::query("UPDATE charging.card_authorizations SET picked_at = now() WHERE id = $1")
-        .bind(a.id)
-        .execute(&mut *conn)
-        .await?;
+    crate::live::store::cards::mark_picked(&mut conn, a.id).await?;
     drop(conn);
     let held = ctx
         .clients

@@ -134,25 +134,11 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
         limit_kind: n.limit_kind.clone(),
         limit_value: n.limit_value,
         hold_fen: n.hold_fen,
-        hold_id: None,
         tariff_id: Uuid::parse_str(&tariff.tariff_id).ok(),
         tariff_version: i32::try_from(tariff.version).ok(),
-        started_at: None,
-        ended_at: None,
-        energy_wh: None,
-        duration_secs: None,
-        max_power_dw: None,
-        end_reason: None,
-        device_amount_fen: None,
-        amount_fen: None,
-        bill_id: None,
-        last_meter_wh: None,
-        last_meter_at: None,
-        last_power_dw: None,
-        deadline: None,
-        failure: None,
         idempotency_key: n.key.clone(),
         created_at: Utc::now(),
+        ..OrderRow::default()
     };
     let mut conn = ctx.pool.acquire().await?;
     match store::insert(&mut conn, &row).await? {
