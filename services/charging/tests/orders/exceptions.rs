@@ -184,11 +184,7 @@ async fn a_settlement_that_never_comes_closes_the_order_from_its_last_meter_samp
         "the order stored the pile's last sample: {sampled:?}"
     );
     assert!(last > 0, "a sample was stored");
-    let stop = w
-        .app
-        .post(&format!("{path}/stop"), &d.token, json!({}))
-        .await;
-    assert_eq!(stop.0, StatusCode::OK, "{}", stop.1);
+    w.stop(&d, &id).await;
     let o = w.until(&d, &id, "needs_review", 20).await;
     // The amount comes from the last sample the order had, and the session closes there.
     let want = tariff_fen(last);

@@ -31,15 +31,7 @@ async fn scan_pay_charge_stop_settle_on_a_dny_pile() {
     w.until(&d, &id, "charging", 15).await;
     // Let it charge for a while of pile time (60x), then stop.
     tokio::time::sleep(Duration::from_secs(6)).await;
-    let stop = w
-        .app
-        .post(
-            &format!("/api/v1/charging/orders/{id}/stop"),
-            &d.token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(stop.0, StatusCode::OK, "{}", stop.1);
+    w.stop(&d, &id).await;
     let settled = sim
         .wait_for(Duration::from_secs(10), |e| {
             matches!(e, SimEvent::Settled { .. })
@@ -247,15 +239,7 @@ async fn a_pile_that_reconnects_mid_charge_keeps_its_order_and_settles() {
     .expect("the pile came back");
     let o = w.until(&d, &id, "charging", 5).await;
     assert_eq!(o["state"], "charging", "the order survived the reconnect");
-    let stop = w
-        .app
-        .post(
-            &format!("/api/v1/charging/orders/{id}/stop"),
-            &d.token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(stop.0, StatusCode::OK, "{}", stop.1);
+    w.stop(&d, &id).await;
     let settled = sim
         .wait_for(Duration::from_secs(15), |e| {
             matches!(e, SimEvent::Settled { .. })

@@ -449,14 +449,7 @@ async fn a_settled_orders_receipt_matches_the_order_and_its_bill() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    w.app.ok(w
-        .app
-        .post(
-            &format!("/api/v1/charging/orders/{id}/stop"),
-            &d.token,
-            json!({}),
-        )
-        .await);
+    w.stop(&d, &id).await;
     let order = w.until(&d, &id, "settled", 30).await;
 
     let r = w.app.ok(w.app.get(&receipt_path, &d.token).await);

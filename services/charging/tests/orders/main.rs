@@ -165,6 +165,19 @@ impl World {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// The driver stops the order; it must be accepted.
+    pub async fn stop(&self, d: &Driver, id: &str) {
+        let r = self
+            .app
+            .post(
+                &format!("/api/v1/charging/orders/{id}/stop"),
+                &d.token,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(r.0, StatusCode::OK, "stop {id}: {}", r.1);
+    }
+
     /// Polls the order until `state` (within `secs`).
     pub async fn until(&self, d: &Driver, id: &str, state: &str, secs: u64) -> Value {
         let path = format!("/api/v1/charging/orders/{id}");
