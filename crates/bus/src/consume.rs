@@ -4,8 +4,11 @@
 //! [`run_consumer`] handles one message at a time. [`run_consumer_keyed`] handles up to
 //! [`Lanes::count`] at once, keeping the stream order among messages with the same key
 //! (e.g. one device's events); every message is still acked, retried or dead-lettered
-//! on its own, after its own handler finished.
+//! on its own, after its own handler finished. [`run_consumer_batched`] gives the
+//! handler each pull's messages at once (one transaction for many events), with an
+//! outcome per message.
 
+mod batched;
 mod lanes;
 
 use std::collections::HashMap;
@@ -24,6 +27,7 @@ use tracing::Instrument;
 use crate::event::{EventMeta, decode_payload};
 use crate::{Bus, BusError, Event, Publisher};
 
+pub use batched::run_consumer_batched;
 pub use lanes::{Lanes, device_key};
 
 /// Which messages a durable consumer reads and how hard it tries.
@@ -114,26 +118,39 @@ where
     Fut: Future<Output = Result<(), HandleError>>,
 {
     let dead_letters = Publisher::new(bus.jetstream.clone());
+    let (spec_ref, handler, dead_letters, stop) = (&spec, &handler, &dead_letters, &shutdown);
+    let inner = move |consumer: PullConsumer| async move {
+        if lanes.count > 1 {
+            lanes::keyed_loop(bus, spec_ref, lanes, &consumer, handler, dead_letters, stop).await
+        } else {
+            pull_loop(bus, spec_ref, &consumer, handler, dead_letters, stop).await
+        }
+    };
+    attached(bus, &spec, &shutdown, &running, inner).await
+}
+
+type PullConsumer = jetstream::consumer::Consumer<pull::Config>;
+
+/// Attaches to the durable consumer and runs `inner` on it until it returns `Ok`
+/// (shutdown); a NATS failure detaches, waits with back-off and attaches again.
+async fn attached<F, Fut>(
+    bus: &Bus,
+    spec: &ConsumerSpec,
+    shutdown: &CancellationToken,
+    running: &AtomicBool,
+    inner: F,
+) -> Result<(), BusError>
+where
+    F: Fn(PullConsumer) -> Fut,
+    Fut: Future<Output = Result<(), BusError>>,
+{
     let mut backoff = Duration::from_millis(200);
     while !shutdown.is_cancelled() {
-        match attach(&bus.jetstream, &spec).await {
+        match attach(&bus.jetstream, spec).await {
             Ok(consumer) => {
                 running.store(true, Ordering::Relaxed);
                 backoff = Duration::from_millis(200);
-                let res = if lanes.count > 1 {
-                    lanes::keyed_loop(
-                        bus,
-                        &spec,
-                        lanes,
-                        &consumer,
-                        &handler,
-                        &dead_letters,
-                        &shutdown,
-                    )
-                    .await
-                } else {
-                    pull_loop(bus, &spec, &consumer, &handler, &dead_letters, &shutdown).await
-                };
+                let res = inner(consumer).await;
                 running.store(false, Ordering::Relaxed);
                 match res {
                     Ok(()) => return Ok(()),
@@ -156,10 +173,7 @@ where
     Ok(())
 }
 
-async fn attach(
-    js: &jetstream::Context,
-    spec: &ConsumerSpec,
-) -> Result<jetstream::consumer::Consumer<pull::Config>, BusError> {
+async fn attach(js: &jetstream::Context, spec: &ConsumerSpec) -> Result<PullConsumer, BusError> {
     let stream = js
         .get_stream(&spec.stream)
         .await
@@ -185,7 +199,7 @@ async fn attach(
 async fn pull_loop<H, Fut>(
     bus: &Bus,
     spec: &ConsumerSpec,
-    consumer: &jetstream::consumer::Consumer<pull::Config>,
+    consumer: &PullConsumer,
     handler: &H,
     dead_letters: &Publisher,
     shutdown: &CancellationToken,
@@ -225,67 +239,111 @@ where
     H: Fn(Delivery) -> Fut,
     Fut: Future<Output = Result<(), HandleError>>,
 {
-    let info = msg
-        .info()
-        .map_err(|e| BusError::consumer(&spec.durable, e.to_string()))?;
-    let (delivered, stream_sequence) = (info.delivered.max(1) as u64, info.stream_sequence);
-    let headers = msg.headers.clone().unwrap_or_default();
-
-    let outcome = match EventMeta::from_headers(&headers) {
-        Err(e) => Err(HandleError::Permanent(e.to_string())),
-        // A handler that never returned (the process died mid-message) still counts.
-        Ok(_) if delivered > spec.max_deliver => Err(HandleError::Permanent(format!(
-            "delivered {delivered} times without an ack"
-        ))),
-        Ok(meta) => {
-            let span = tracing::info_span!("consume", consumer = %spec.durable, subject = %msg.subject, event_id = %meta.id);
-            set_remote_parent(&span, meta.traceparent.as_deref());
-            let delivery = Delivery {
-                subject: msg.subject.to_string(),
-                meta,
-                payload: msg.payload.clone(),
-                delivered,
-                stream_sequence,
-            };
+    let received = Received::new(spec, msg)?;
+    let outcome = match received.delivery(spec) {
+        Err(e) => Err(e),
+        Ok(delivery) => {
+            let span = tracing::info_span!("consume", consumer = %spec.durable, subject = %delivery.subject, event_id = %delivery.meta.id);
+            set_remote_parent(&span, delivery.meta.traceparent.as_deref());
             handler(delivery).instrument(span).await
         }
     };
+    received.finish(bus, spec, outcome, dead_letters).await
+}
 
-    let ack = |kind: AckKind| {
-        let msg = &msg;
-        async move {
-            msg.ack_with(kind)
-                .await
-                .map_err(|e| BusError::consumer(&spec.durable, e.to_string()))
+/// A fetched message with what its delivery metadata says.
+struct Received {
+    msg: jetstream::Message,
+    headers: async_nats::HeaderMap,
+    delivered: u64,
+    stream_sequence: u64,
+}
+
+impl Received {
+    fn new(spec: &ConsumerSpec, msg: jetstream::Message) -> Result<Self, BusError> {
+        let info = msg
+            .info()
+            .map_err(|e| BusError::consumer(&spec.durable, e.to_string()))?;
+        let (delivered, stream_sequence) = (info.delivered.max(1) as u64, info.stream_sequence);
+        let headers = msg.headers.clone().unwrap_or_default();
+        Ok(Self {
+            msg,
+            headers,
+            delivered,
+            stream_sequence,
+        })
+    }
+
+    /// The event for the handler, or why it can never be handled.
+    fn delivery(&self, spec: &ConsumerSpec) -> Result<Delivery, HandleError> {
+        let meta = EventMeta::from_headers(&self.headers)
+            .map_err(|e| HandleError::Permanent(e.to_string()))?;
+        // A handler that never returned (the process died mid-message) still counts.
+        if self.delivered > spec.max_deliver {
+            return Err(HandleError::Permanent(format!(
+                "delivered {} times without an ack",
+                self.delivered
+            )));
         }
-    };
-    match outcome {
-        Ok(()) => {
-            metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "ok").increment(1);
-            ack(AckKind::Ack).await
-        }
-        Err(HandleError::Retry(reason)) if delivered < spec.max_deliver => {
-            metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "retry").increment(1);
-            tracing::warn!(consumer = %spec.durable, delivered, %reason, "handler failed, will redeliver");
-            let delay = Duration::from_millis(100u64.saturating_mul(1 << delivered.min(8)));
-            ack(AckKind::Nak(Some(delay))).await
-        }
-        Err(HandleError::Retry(reason) | HandleError::Permanent(reason)) => {
-            metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "dead_letter").increment(1);
-            tracing::error!(consumer = %spec.durable, delivered, %reason, "giving up on message, dead-lettering");
-            let dead = dead_letter(
-                bus,
-                spec,
-                &msg,
-                &headers,
-                delivered,
-                stream_sequence,
-                reason,
-            );
-            // Only when the dead letter is stored may the original go; otherwise leave
-            // it unacked and it comes back after ack_wait.
-            dead_letters.publish(&dead).await?;
-            ack(AckKind::Term).await
+        Ok(Delivery {
+            subject: self.msg.subject.to_string(),
+            meta,
+            payload: self.msg.payload.clone(),
+            delivered: self.delivered,
+            stream_sequence: self.stream_sequence,
+        })
+    }
+
+    /// Acks, retries (nak with back-off) or dead-letters the message by its outcome.
+    async fn finish(
+        self,
+        bus: &Bus,
+        spec: &ConsumerSpec,
+        outcome: Result<(), HandleError>,
+        dead_letters: &Publisher,
+    ) -> Result<(), BusError> {
+        let Self {
+            msg,
+            headers,
+            delivered,
+            stream_sequence,
+        } = self;
+        let ack = |kind: AckKind| {
+            let msg = &msg;
+            async move {
+                msg.ack_with(kind)
+                    .await
+                    .map_err(|e| BusError::consumer(&spec.durable, e.to_string()))
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "ok").increment(1);
+                ack(AckKind::Ack).await
+            }
+            Err(HandleError::Retry(reason)) if delivered < spec.max_deliver => {
+                metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "retry").increment(1);
+                tracing::warn!(consumer = %spec.durable, delivered, %reason, "handler failed, will redeliver");
+                let delay = Duration::from_millis(100u64.saturating_mul(1 << delivered.min(8)));
+                ack(AckKind::Nak(Some(delay))).await
+            }
+            Err(HandleError::Retry(reason) | HandleError::Permanent(reason)) => {
+                metrics::counter!("pylon_bus_consumed_total", "consumer" => spec.durable.clone(), "result" => "dead_letter").increment(1);
+                tracing::error!(consumer = %spec.durable, delivered, %reason, "giving up on message, dead-lettering");
+                let dead = dead_letter(
+                    bus,
+                    spec,
+                    &msg,
+                    &headers,
+                    delivered,
+                    stream_sequence,
+                    reason,
+                );
+                // Only when the dead letter is stored may the original go; otherwise leave
+                // it unacked and it comes back after ack_wait.
+                dead_letters.publish(&dead).await?;
+                ack(AckKind::Term).await
+            }
         }
     }
 }

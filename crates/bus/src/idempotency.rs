@@ -27,6 +27,27 @@ pub async fn claim(
     Ok(done.rows_affected() == 1)
 }
 
+/// [`claim`] for a batch: records every id of `event_ids` not yet processed by
+/// `consumer` and returns those (each once, even if it was given twice). The caller
+/// applies the effects of exactly these, in the same transaction.
+pub async fn claim_many(
+    conn: &mut PgConnection,
+    schema: SchemaName,
+    consumer: &str,
+    event_ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, BusError> {
+    let sql = schema.sql(
+        "INSERT INTO {schema}.processed_events (consumer, event_id) \
+         SELECT $1, id FROM UNNEST($2::uuid[]) AS t(id) ON CONFLICT DO NOTHING RETURNING event_id",
+    );
+    let fresh: Vec<Uuid> = sqlx::query_scalar(sql)
+        .bind(consumer)
+        .bind(event_ids)
+        .fetch_all(conn)
+        .await?;
+    Ok(fresh.into_iter().collect())
+}
+
 /// Forgets claims older than `keep`; redeliveries never come that late (JetStream's
 /// ack wait × max deliveries is minutes). Returns how many rows went.
 pub async fn prune(

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod batched;
 mod consume;
 mod lanes;
 mod outbox;

@@ -4,22 +4,25 @@
 //! redelivered event changes nothing; the merge rules (domain/) make the order of
 //! different events irrelevant.
 //!
-//! Events are handled `charging.device_event_concurrency` at a time, in order per
-//! device: every write is to that device's rows (its `live_devices` row is locked
-//! first), so devices do not race each other.
+//! Events come in batches (what one pull returns, up to [`BATCH`]) and a batch is
+//! merged in stream order and written in one transaction: one claim, one locking read of
+//! its devices' rows (in id order, so concurrent replicas cannot deadlock), one write per
+//! table. A fleet's heartbeats, the bulk of device events, thus cost a row each, not a
+//! transaction each.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use bus::consume::Lanes;
 use bus::{ConsumerSpec, Delivery, HandleError};
 use chrono::{DateTime, Utc};
 use proto::events as pb;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
-use super::domain::device::{self, DeviceFact, HeartbeatInfo, Seen};
-use super::domain::port::{self, Meter, PortFact, PortState};
+use super::domain::device::{self, DeviceFact, DeviceLive, HeartbeatInfo, Seen};
+use super::domain::port::{self, Meter, PortFact, PortLive, PortState};
 use super::store::{self, devices::Alarm};
 use crate::ctx::Ctx;
 
@@ -35,20 +38,18 @@ pub fn spawn(ctx: Ctx, stop: CancellationToken) {
         filter_subject: ns.subject(&["device", ">"]),
         max_deliver: ctx.config.bus.max_deliver,
         ack_wait: Duration::from_secs(ctx.config.bus.ack_wait_secs),
-        batch: 64,
+        batch: BATCH,
     };
-    let lanes = Lanes::per_device(ctx.config.charging.device_event_concurrency);
     // Ctx carries no health registry; the flag is kept for the consumer's contract.
     let running = Arc::new(AtomicBool::new(false));
     tokio::spawn(async move {
         let bus = ctx.bus.clone();
-        let handled = bus::consume::run_consumer_keyed(
+        let handled = bus::consume::run_consumer_batched(
             &bus,
             spec,
-            lanes,
-            |d| {
+            |ds| {
                 let ctx = ctx.clone();
-                async move { handle(&ctx, d).await }
+                async move { handle(&ctx, ds).await }
             },
             stop,
             running,
@@ -60,48 +61,100 @@ pub fn spawn(ctx: Ctx, stop: CancellationToken) {
     });
 }
 
+/// Events merged per transaction at most: a fleet's heartbeats (one per device and
+/// period) are the bulk of device events and each changes one row.
+const BATCH: usize = 256;
+
 /// What one event says, in domain terms.
 struct Observation {
+    event_id: Uuid,
     seen: Seen,
     device: DeviceFact,
     port: Option<(u32, PortFact)>,
     alarm: Option<Alarm>,
 }
 
-async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
-    let Some(obs) = observe(&d)? else {
-        // A kind the live state does not follow (card swipes, parameters, firmware).
-        return Ok(());
-    };
-    apply(ctx, &d, &obs)
-        .await
-        .map_err(|e| HandleError::Retry(e.to_string()))
+/// One result per event: undecodable ones fail on their own; the others commit together
+/// or are all retried.
+async fn handle(ctx: &Ctx, ds: Vec<Delivery>) -> Vec<Result<(), HandleError>> {
+    let mut results = vec![Ok(()); ds.len()];
+    let (mut positions, mut observations) = (Vec::new(), Vec::with_capacity(ds.len()));
+    for (i, d) in ds.iter().enumerate() {
+        match observe(d) {
+            Ok(Some(obs)) => {
+                positions.push(i);
+                observations.push(obs);
+            }
+            // A kind the live state does not follow (card swipes, parameters, firmware).
+            Ok(None) => {}
+            Err(e) => results[i] = Err(e),
+        }
+    }
+    if let Err(e) = apply(ctx, observations).await {
+        for i in positions {
+            results[i] = Err(HandleError::Retry(e.to_string()));
+        }
+    }
+    results
 }
 
-async fn apply(ctx: &Ctx, d: &Delivery, obs: &Observation) -> Result<(), sqlx::Error> {
+/// Merges the events, in stream order, into the rows of their devices and ports, and
+/// writes what changed: one claim, one read and one write per table for the batch.
+async fn apply(ctx: &Ctx, observations: Vec<Observation>) -> Result<(), sqlx::Error> {
+    if observations.is_empty() {
+        return Ok(());
+    }
     let mut tx = ctx.pool.begin().await?;
-    let first = bus::idempotency::claim(&mut tx, crate::SCHEMA, CONSUMER, d.meta.id)
+    let ids: Vec<Uuid> = observations.iter().map(|o| o.event_id).collect();
+    let mut fresh = bus::idempotency::claim_many(&mut tx, crate::SCHEMA, CONSUMER, &ids)
         .await
         .map_err(|e| match e {
             bus::BusError::Database(e) => e,
             other => sqlx::Error::Protocol(other.to_string()),
         })?;
-    if !first {
-        return Ok(());
+    // A redelivered event was merged before; an id given twice is merged once.
+    let todo: Vec<Observation> = observations
+        .into_iter()
+        .filter(|o| fresh.remove(&o.event_id))
+        .collect();
+    if todo.is_empty() {
+        return tx.commit().await;
     }
-    let id = &obs.seen.device_id;
-    let current = store::devices::lock(&mut tx, id).await?;
-    let merged = device::merge(current.clone(), &obs.seen, &obs.device);
-    if current.as_ref() != Some(&merged) {
-        store::devices::save(&mut tx, &merged).await?;
-    }
-    if let Some((n, fact)) = &obs.port {
-        let current = store::ports::get_in(&mut tx, id, *n).await?;
-        if let Some(next) = port::merge(current.as_ref(), obs.seen.at, fact) {
-            store::ports::save(&mut tx, id, *n, &next).await?;
+    let mut device_ids: Vec<String> = todo.iter().map(|o| o.seen.device_id.clone()).collect();
+    device_ids.sort();
+    device_ids.dedup();
+    let stored_devices = store::devices::lock_many(&mut tx, &device_ids).await?;
+    let stored_ports = store::ports::of_devices_in(&mut tx, &device_ids).await?;
+
+    let mut devices: HashMap<String, DeviceLive> = HashMap::new();
+    let mut ports: HashMap<(String, u32), PortLive> = HashMap::new();
+    let mut alarms = Vec::new();
+    for obs in &todo {
+        let id = &obs.seen.device_id;
+        let current = devices.get(id).or_else(|| stored_devices.get(id)).cloned();
+        devices.insert(id.clone(), device::merge(current, &obs.seen, &obs.device));
+        if let Some((n, fact)) = &obs.port {
+            let key = (id.clone(), *n);
+            let current = ports.get(&key).or_else(|| stored_ports.get(&key));
+            if let Some(next) = port::merge(current, obs.seen.at, fact) {
+                ports.insert(key, next);
+            }
+        }
+        if let Some(alarm) = &obs.alarm {
+            alarms.push((id, alarm));
         }
     }
-    if let Some(alarm) = &obs.alarm {
+    let changed_devices: Vec<&DeviceLive> = devices
+        .values()
+        .filter(|d| stored_devices.get(&d.device_id) != Some(d))
+        .collect();
+    store::devices::save_many(&mut tx, &changed_devices).await?;
+    let changed_ports: Vec<(&(String, u32), &PortLive)> = ports
+        .iter()
+        .filter(|(k, p)| stored_ports.get(*k) != Some(*p))
+        .collect();
+    store::ports::save_many(&mut tx, &changed_ports).await?;
+    for (id, alarm) in alarms {
         store::devices::record_alarm(&mut tx, id, alarm).await?;
     }
     tx.commit().await
@@ -149,6 +202,7 @@ fn observe(d: &Delivery) -> Result<Option<Observation>, HandleError> {
         )));
     };
     let fallback = d.meta.time;
+    let event_id = d.meta.id;
     let seen = |r: Option<&pb::DeviceRef>, at: DateTime<Utc>| {
         let r = r.cloned().unwrap_or_default();
         Seen {
@@ -169,6 +223,7 @@ fn observe(d: &Delivery) -> Result<Option<Observation>, HandleError> {
     };
     let obs = |seen, device, port, alarm| {
         Some(Observation {
+            event_id,
             seen,
             device,
             port,
@@ -222,7 +277,7 @@ fn observe(d: &Delivery) -> Result<Option<Observation>, HandleError> {
                 raw_status: e.raw_status,
             };
             let at = when(e.reported_at.as_ref(), fallback);
-            port_obs(seen(e.device.as_ref(), at), e.port, fact)
+            port_obs(event_id, seen(e.device.as_ref(), at), e.port, fact)
         }
         "meter" => {
             let e: pb::MeterSample = d.decode().map_err(|e| permanent(&e))?;
@@ -237,12 +292,13 @@ fn observe(d: &Delivery) -> Result<Option<Observation>, HandleError> {
                 },
             };
             let at = when(e.sampled_at.as_ref(), fallback);
-            port_obs(seen(e.device.as_ref(), at), e.port, fact)
+            port_obs(event_id, seen(e.device.as_ref(), at), e.port, fact)
         }
         "charging_started" => {
             let e: pb::ChargingStarted = d.decode().map_err(|e| permanent(&e))?;
             let at = when(e.started_at.as_ref(), fallback);
             port_obs(
+                event_id,
                 seen(e.device.as_ref(), at),
                 e.port,
                 PortFact::Started {
@@ -254,6 +310,7 @@ fn observe(d: &Delivery) -> Result<Option<Observation>, HandleError> {
             let e: pb::ChargingEnded = d.decode().map_err(|e| permanent(&e))?;
             let at = when(e.ended_at.as_ref(), fallback);
             port_obs(
+                event_id,
                 seen(e.device.as_ref(), at),
                 e.port,
                 PortFact::Ended {
@@ -283,8 +340,9 @@ fn observe(d: &Delivery) -> Result<Option<Observation>, HandleError> {
 }
 
 /// A port event; port 0 (not a port) only counts as liveness.
-fn port_obs(seen: Seen, n: u32, fact: PortFact) -> Option<Observation> {
+fn port_obs(event_id: Uuid, seen: Seen, n: u32, fact: PortFact) -> Option<Observation> {
     Some(Observation {
+        event_id,
         seen,
         device: DeviceFact::Other,
         port: (n >= 1).then_some((n, fact)),

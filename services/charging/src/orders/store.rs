@@ -150,6 +150,46 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Orde
     .await
 }
 
+/// Writes a transition of the locked order `before` to `after` (its state, deadline and
+/// facts) with its history row, in one statement.
+pub async fn record_transition(
+    conn: &mut PgConnection,
+    before: &OrderRow,
+    after: &OrderRow,
+    reason: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "WITH moved AS (UPDATE charging.orders SET state = $3, deadline = $4, updated_at = now(), \
+         hold_id = $5, device_order_ref = $6, started_at = $7, ended_at = $8, energy_wh = $9, \
+         duration_secs = $10, max_power_dw = $11, end_reason = $12, device_amount_fen = $13, \
+         amount_fen = $14, bill_id = $15, failure = $16 \
+         WHERE id = $1 AND created_at = $2 RETURNING id) \
+         INSERT INTO charging.order_transitions (order_id, from_state, to_state, reason) \
+         SELECT id, $17, $3, $18 FROM moved",
+    )
+    .bind(after.id)
+    .bind(after.created_at)
+    .bind(&after.state)
+    .bind(after.deadline)
+    .bind(&after.hold_id)
+    .bind(&after.device_order_ref)
+    .bind(after.started_at)
+    .bind(after.ended_at)
+    .bind(after.energy_wh)
+    .bind(after.duration_secs)
+    .bind(after.max_power_dw)
+    .bind(&after.end_reason)
+    .bind(after.device_amount_fen)
+    .bind(after.amount_fen)
+    .bind(&after.bill_id)
+    .bind(&after.failure)
+    .bind(&before.state)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The order a pile names by its own reference (settlement, meter, start events).
 pub async fn by_device_ref<'c>(
     db: impl PgExecutor<'c>,
@@ -211,7 +251,9 @@ pub async fn record_meter<'c>(
     sqlx::query(
         "UPDATE charging.orders SET last_meter_wh = $3, last_meter_at = $4, last_power_dw = $5, \
          max_power_dw = GREATEST(COALESCE(max_power_dw, 0), $5), updated_at = now() \
-         WHERE device_id = $1 AND port = $2 AND state IN ('starting', 'charging', 'stopping') \
+         WHERE id = (SELECT order_id FROM charging.port_live_orders WHERE device_id = $1 AND port = $2) \
+         AND created_at = (SELECT order_created_at FROM charging.port_live_orders WHERE device_id = $1 AND port = $2) \
+         AND state IN ('starting', 'charging', 'stopping') \
          AND (last_meter_at IS NULL OR last_meter_at <= $4)",
     )
     .bind(device_id)

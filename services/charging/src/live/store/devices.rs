@@ -1,5 +1,7 @@
 //! `live_devices` and `live_alarms`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
@@ -48,44 +50,75 @@ impl From<Row> for DeviceLive {
 const COLUMNS: &str = "device_id, tenant, protocol, gateway_id, online, online_at, last_seen, \
      offline_reason, signal, firmware, iccid, port_count, heartbeat_at";
 
-/// The device's row, locked until the transaction ends (the consumer merges into it).
-pub async fn lock(
+/// The rows of `device_ids` that exist, locked until the transaction ends (the consumer
+/// merges a batch of events into them). Locked in id order, so two batches sharing
+/// devices cannot deadlock.
+pub async fn lock_many(
     conn: &mut PgConnection,
-    device_id: &str,
-) -> Result<Option<DeviceLive>, sqlx::Error> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM charging.live_devices WHERE device_id = $1 FOR UPDATE");
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(device_id)
-        .fetch_optional(conn)
+    device_ids: &[String],
+) -> Result<HashMap<String, DeviceLive>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM charging.live_devices WHERE device_id = ANY($1) \
+         ORDER BY device_id FOR UPDATE"
+    );
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(device_ids)
+        .fetch_all(conn)
         .await?;
-    Ok(row.map(DeviceLive::from))
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.device_id.clone(), DeviceLive::from(r)))
+        .collect())
 }
 
-pub async fn save(conn: &mut PgConnection, d: &DeviceLive) -> Result<(), sqlx::Error> {
-    let hb = d.heartbeat.as_ref();
+/// Writes every device of `devices` (inserted or replaced) in one statement.
+pub async fn save_many(
+    conn: &mut PgConnection,
+    devices: &[&DeviceLive],
+) -> Result<(), sqlx::Error> {
+    if devices.is_empty() {
+        return Ok(());
+    }
     let clamp = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    let col = |f: &dyn Fn(&DeviceLive) -> String| devices.iter().map(|d| f(d)).collect::<Vec<_>>();
+    let hb = |f: &dyn Fn(&HeartbeatInfo) -> i32| {
+        devices
+            .iter()
+            .map(|d| d.heartbeat.as_ref().map(f))
+            .collect::<Vec<Option<i32>>>()
+    };
+    let hb_text = |f: &dyn Fn(&HeartbeatInfo) -> String| {
+        devices
+            .iter()
+            .map(|d| d.heartbeat.as_ref().map(f))
+            .collect::<Vec<Option<String>>>()
+    };
     sqlx::query(
         "INSERT INTO charging.live_devices (device_id, tenant, protocol, gateway_id, online, \
          online_at, last_seen, offline_reason, signal, firmware, iccid, port_count, heartbeat_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         ON CONFLICT (device_id) DO UPDATE SET tenant = $2, protocol = $3, gateway_id = $4, \
-         online = $5, online_at = $6, last_seen = $7, offline_reason = $8, signal = $9, \
-         firmware = $10, iccid = $11, port_count = $12, heartbeat_at = $13, updated_at = now()",
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], \
+         $6::timestamptz[], $7::timestamptz[], $8::text[], $9::int[], $10::text[], $11::text[], \
+         $12::int[], $13::timestamptz[]) \
+         ON CONFLICT (device_id) DO UPDATE SET tenant = EXCLUDED.tenant, \
+         protocol = EXCLUDED.protocol, gateway_id = EXCLUDED.gateway_id, online = EXCLUDED.online, \
+         online_at = EXCLUDED.online_at, last_seen = EXCLUDED.last_seen, \
+         offline_reason = EXCLUDED.offline_reason, signal = EXCLUDED.signal, \
+         firmware = EXCLUDED.firmware, iccid = EXCLUDED.iccid, port_count = EXCLUDED.port_count, \
+         heartbeat_at = EXCLUDED.heartbeat_at, updated_at = now()",
     )
-    .bind(&d.device_id)
-    .bind(&d.tenant)
-    .bind(&d.protocol)
-    .bind(&d.gateway_id)
-    .bind(d.online)
-    .bind(d.online_at)
-    .bind(d.last_seen)
-    .bind(&d.offline_reason)
-    .bind(hb.map(|h| clamp(h.signal)))
-    .bind(hb.map(|h| h.firmware.clone()))
-    .bind(hb.map(|h| h.iccid.clone()))
-    .bind(hb.map(|h| clamp(h.port_count)))
-    .bind(d.heartbeat_at)
+    .bind(col(&|d| d.device_id.clone()))
+    .bind(col(&|d| d.tenant.clone()))
+    .bind(col(&|d| d.protocol.clone()))
+    .bind(col(&|d| d.gateway_id.clone()))
+    .bind(devices.iter().map(|d| d.online).collect::<Vec<_>>())
+    .bind(devices.iter().map(|d| d.online_at).collect::<Vec<_>>())
+    .bind(devices.iter().map(|d| d.last_seen).collect::<Vec<_>>())
+    .bind(col(&|d| d.offline_reason.clone()))
+    .bind(hb(&|h| clamp(h.signal)))
+    .bind(hb_text(&|h| h.firmware.clone()))
+    .bind(hb_text(&|h| h.iccid.clone()))
+    .bind(hb(&|h| clamp(h.port_count)))
+    .bind(devices.iter().map(|d| d.heartbeat_at).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())

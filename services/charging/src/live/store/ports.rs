@@ -1,5 +1,7 @@
 //! `live_ports`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
@@ -64,8 +66,7 @@ impl From<Row> for StoredPort {
 const COLUMNS: &str = "device_id, port, state, raw_status, state_at, state_since, order_ref, \
      power_dw, voltage_dv, current_ma, energy_wh, elapsed_secs, meter_at, charge_at";
 
-/// The port's row inside the consumer's transaction (the device row is locked already,
-/// which serializes writers of its ports).
+/// The port's row, on a connection the caller holds.
 pub async fn get_in(
     conn: &mut PgConnection,
     device_id: &str,
@@ -81,36 +82,95 @@ pub async fn get_in(
     Ok(row.map(|r| StoredPort::from(r).live))
 }
 
-pub async fn save(
+/// Every port of `device_ids`, by (device, number), inside the consumer's transaction
+/// (the devices' rows are locked already, which serializes writers of their ports).
+pub async fn of_devices_in(
     conn: &mut PgConnection,
-    device_id: &str,
-    port: u32,
-    p: &PortLive,
+    device_ids: &[String],
+) -> Result<HashMap<(String, u32), PortLive>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM charging.live_ports WHERE device_id = ANY($1)");
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(device_ids)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let p = StoredPort::from(r);
+            ((p.device_id, p.port), p.live)
+        })
+        .collect())
+}
+
+/// Writes every port of `ports` (inserted or replaced) in one statement.
+pub async fn save_many(
+    conn: &mut PgConnection,
+    ports: &[(&(String, u32), &PortLive)],
 ) -> Result<(), sqlx::Error> {
-    let m = p.meter.as_ref();
+    if ports.is_empty() {
+        return Ok(());
+    }
     let big = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let meter = |f: &dyn Fn(&Meter) -> i64| {
+        ports
+            .iter()
+            .map(|(_, p)| p.meter.as_ref().map(f))
+            .collect::<Vec<Option<i64>>>()
+    };
     sqlx::query(
         "INSERT INTO charging.live_ports (device_id, port, state, raw_status, state_at, \
          state_since, order_ref, power_dw, voltage_dv, current_ma, energy_wh, elapsed_secs, \
-         meter_at, charge_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-         ON CONFLICT (device_id, port) DO UPDATE SET state = $3, raw_status = $4, state_at = $5, \
-         state_since = $6, order_ref = $7, power_dw = $8, voltage_dv = $9, current_ma = $10, \
-         energy_wh = $11, elapsed_secs = $12, meter_at = $13, charge_at = $14, updated_at = now()",
+         meter_at, charge_at) \
+         SELECT * FROM UNNEST($1::text[], $2::int[], $3::text[], $4::bigint[], $5::timestamptz[], \
+         $6::timestamptz[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], \
+         $12::bigint[], $13::timestamptz[], $14::timestamptz[]) \
+         ON CONFLICT (device_id, port) DO UPDATE SET state = EXCLUDED.state, \
+         raw_status = EXCLUDED.raw_status, state_at = EXCLUDED.state_at, \
+         state_since = EXCLUDED.state_since, order_ref = EXCLUDED.order_ref, \
+         power_dw = EXCLUDED.power_dw, voltage_dv = EXCLUDED.voltage_dv, \
+         current_ma = EXCLUDED.current_ma, energy_wh = EXCLUDED.energy_wh, \
+         elapsed_secs = EXCLUDED.elapsed_secs, meter_at = EXCLUDED.meter_at, \
+         charge_at = EXCLUDED.charge_at, updated_at = now()",
     )
-    .bind(device_id)
-    .bind(i32::try_from(port).unwrap_or(i32::MAX))
-    .bind(p.state.as_str())
-    .bind(i64::from(p.raw_status))
-    .bind(p.state_at)
-    .bind(p.state_since)
-    .bind(&p.order_ref)
-    .bind(m.map(|m| i64::from(m.power_dw)))
-    .bind(m.map(|m| i64::from(m.voltage_dv)))
-    .bind(m.map(|m| i64::from(m.current_ma)))
-    .bind(m.map(|m| big(m.energy_wh)))
-    .bind(m.map(|m| big(m.elapsed_secs)))
-    .bind(p.meter_at)
-    .bind(p.charge_at)
+    .bind(
+        ports
+            .iter()
+            .map(|((d, _), _)| d.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        ports
+            .iter()
+            .map(|((_, n), _)| i32::try_from(*n).unwrap_or(i32::MAX))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        ports
+            .iter()
+            .map(|(_, p)| p.state.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        ports
+            .iter()
+            .map(|(_, p)| i64::from(p.raw_status))
+            .collect::<Vec<_>>(),
+    )
+    .bind(ports.iter().map(|(_, p)| p.state_at).collect::<Vec<_>>())
+    .bind(ports.iter().map(|(_, p)| p.state_since).collect::<Vec<_>>())
+    .bind(
+        ports
+            .iter()
+            .map(|(_, p)| p.order_ref.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(meter(&|m| i64::from(m.power_dw)))
+    .bind(meter(&|m| i64::from(m.voltage_dv)))
+    .bind(meter(&|m| i64::from(m.current_ma)))
+    .bind(meter(&|m| big(m.energy_wh)))
+    .bind(meter(&|m| big(m.elapsed_secs)))
+    .bind(ports.iter().map(|(_, p)| p.meter_at).collect::<Vec<_>>())
+    .bind(ports.iter().map(|(_, p)| p.charge_at).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())

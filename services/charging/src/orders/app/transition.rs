@@ -1,5 +1,6 @@
 //! One transition, race-safe: the order row is locked, the pure machine decides, the new
-//! state, its deadline, the history row and the event commit together.
+//! state, its deadline, the history row and the event commit together (three statements
+//! between BEGIN and COMMIT: the lock, the change with its history row, the outbox row).
 
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -24,6 +25,29 @@ pub struct Patch {
     pub amount_fen: Option<i64>,
     pub bill_id: Option<String>,
     pub failure: Option<String>,
+}
+
+impl Patch {
+    /// The order with the given facts written over it (the others kept).
+    fn apply_to(self, o: &OrderRow) -> OrderRow {
+        OrderRow {
+            hold_id: self.hold_id.or_else(|| o.hold_id.clone()),
+            device_order_ref: self
+                .device_order_ref
+                .unwrap_or_else(|| o.device_order_ref.clone()),
+            started_at: self.started_at.or(o.started_at),
+            ended_at: self.ended_at.or(o.ended_at),
+            energy_wh: self.energy_wh.or(o.energy_wh),
+            duration_secs: self.duration_secs.or(o.duration_secs),
+            max_power_dw: self.max_power_dw.or(o.max_power_dw),
+            end_reason: self.end_reason.or_else(|| o.end_reason.clone()),
+            device_amount_fen: self.device_amount_fen.or(o.device_amount_fen),
+            amount_fen: self.amount_fen.or(o.amount_fen),
+            bill_id: self.bill_id.or_else(|| o.bill_id.clone()),
+            failure: self.failure.or_else(|| o.failure.clone()),
+            ..o.clone()
+        }
+    }
 }
 
 /// When a state times out (the sweeper feeds `TimedOut` then).
@@ -76,44 +100,12 @@ pub async fn transition(
         }
     };
     let now = Utc::now();
-    sqlx::query(
-        "UPDATE charging.orders SET state = $2, deadline = $3, updated_at = now(), \
-         hold_id = COALESCE($4, hold_id), device_order_ref = COALESCE($5, device_order_ref), \
-         started_at = COALESCE($6, started_at), ended_at = COALESCE($7, ended_at), \
-         energy_wh = COALESCE($8, energy_wh), duration_secs = COALESCE($9, duration_secs), \
-         max_power_dw = COALESCE($10, max_power_dw), end_reason = COALESCE($11, end_reason), \
-         device_amount_fen = COALESCE($12, device_amount_fen), amount_fen = COALESCE($13, amount_fen), \
-         bill_id = COALESCE($14, bill_id), failure = COALESCE($15, failure) WHERE id = $1",
-    )
-    .bind(id)
-    .bind(to.as_str())
-    .bind(deadline(ctx, &o, to, now))
-    .bind(&patch.hold_id)
-    .bind(&patch.device_order_ref)
-    .bind(patch.started_at)
-    .bind(patch.ended_at)
-    .bind(patch.energy_wh)
-    .bind(patch.duration_secs)
-    .bind(patch.max_power_dw)
-    .bind(&patch.end_reason)
-    .bind(patch.device_amount_fen)
-    .bind(patch.amount_fen)
-    .bind(&patch.bill_id)
-    .bind(&patch.failure)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO charging.order_transitions (order_id, from_state, to_state, reason) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(id)
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(reason)
-    .execute(&mut *tx)
-    .await?;
-    let after = store::lock(&mut tx, id)
-        .await?
-        .ok_or_else(|| ChargingError::NotFound(format!("order {id}")))?;
+    let after = OrderRow {
+        state: to.as_str().into(),
+        deadline: deadline(ctx, &o, to, now),
+        ..patch.apply_to(&o)
+    };
+    store::record_transition(&mut tx, &o, &after, reason).await?;
     let event = proto::events::OrderStateChanged {
         tenant_id: after.tenant_id.to_string(),
         order_id: id.to_string(),
