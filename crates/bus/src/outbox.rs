@@ -72,18 +72,78 @@ impl Outbox {
         now: chrono::DateTime<chrono::Utc>,
         event: &E,
     ) -> Result<(), BusError> {
-        let token = |s: &str| crate::Token::new(s.to_owned());
-        let subject = crate::subject::event_subject(
+        let ev = service_event(
             ns,
-            &token(service)?,
-            &token(subject_tenant)?,
-            &token(aggregate)?,
-            &token(name)?,
-        );
-        let source = format!("pylon/{service}");
-        let ev = OutgoingEvent::new(subject, &source, tenant, now, event);
+            service,
+            subject_tenant,
+            tenant,
+            (aggregate, name),
+            now,
+            event,
+        )?;
         self.enqueue(conn, &ev).await
     }
+
+    /// The outbox insert as the final part of a statement whose earlier parts (CTEs)
+    /// decide whether the event happens: one outbox row per row of `from`, with the
+    /// event's values at parameters `$first` to `$first + 7`, bound by
+    /// [`Outbox::bind_event`]. The change and its event then commit as one statement.
+    pub fn insert_per_row(&self, from: &str, first: usize) -> String {
+        let p: Vec<String> = (first..first + 8).map(|i| format!("${i}")).collect();
+        format!(
+            "INSERT INTO {}.outbox (event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload) \
+             SELECT {}::uuid, {}::text, {}::text, {}::text, {}::text, {}::timestamptz, {}::text, {}::bytea FROM {from}",
+            self.schema.as_str(),
+            p[0],
+            p[1],
+            p[2],
+            p[3],
+            p[4],
+            p[5],
+            p[6],
+            p[7],
+        )
+    }
+
+    /// Binds `event` to the parameters of [`Outbox::insert_per_row`], in order.
+    pub fn bind_event<'q>(
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+        event: &'q OutgoingEvent,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        let m = &event.meta;
+        query
+            .bind(m.id)
+            .bind(&event.subject)
+            .bind(&m.event_type)
+            .bind(&m.source)
+            .bind(&m.tenant)
+            .bind(m.time)
+            .bind(m.traceparent.as_deref())
+            .bind(event.payload.as_ref())
+    }
+}
+
+/// A service's event as [`Outbox::enqueue_event`] stores it, for a caller that writes
+/// it with [`Outbox::insert_per_row`].
+pub fn service_event<E: crate::Event>(
+    ns: &crate::Namespace,
+    service: &str,
+    subject_tenant: &str,
+    tenant: &str,
+    (aggregate, name): (&str, &str),
+    now: chrono::DateTime<chrono::Utc>,
+    event: &E,
+) -> Result<OutgoingEvent, BusError> {
+    let token = |s: &str| crate::Token::new(s.to_owned());
+    let subject = crate::subject::event_subject(
+        ns,
+        &token(service)?,
+        &token(subject_tenant)?,
+        &token(aggregate)?,
+        &token(name)?,
+    );
+    let source = format!("pylon/{service}");
+    Ok(OutgoingEvent::new(subject, &source, tenant, now, event))
 }
 
 /// Where the relay sends rows. [`Publisher`] is the real one; the trait exists so a test

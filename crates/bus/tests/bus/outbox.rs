@@ -229,3 +229,56 @@ async fn shutdown_flushes_what_is_pending() {
     assert_eq!(unpublished(&pool).await, 0);
     assert_eq!(fx.stored().await, 5);
 }
+
+#[tokio::test]
+async fn an_event_written_in_the_statement_of_its_change_exists_only_if_the_change_happened() {
+    let fx = Fixture::new().await;
+    let (_db, pool) = outbox_db().await;
+    sqlx::query("CREATE TABLE svc.doors (id INT PRIMARY KEY, state TEXT NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO svc.doors VALUES (1, 'closed')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let outbox = Outbox::new(SCHEMA);
+    // Open door 1 if it is closed; the event goes with the change.
+    let open = format!(
+        "WITH moved AS (UPDATE svc.doors SET state = 'open' WHERE id = 1 AND state = $1 RETURNING id) {}",
+        outbox.insert_per_row("moved", 2)
+    );
+    let first = fx.ping("opened", 1);
+    let done = Outbox::bind_event(
+        sqlx::query(sqlx::AssertSqlSafe(open.clone())).bind("closed"),
+        &first,
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(done.rows_affected(), 1);
+    // The same statement once the door is open: no change, no event.
+    let second = fx.ping("opened again", 2);
+    let done = Outbox::bind_event(
+        sqlx::query(sqlx::AssertSqlSafe(open)).bind("closed"),
+        &second,
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(done.rows_affected(), 0);
+    assert_eq!(unpublished(&pool).await, 1);
+
+    let relay = OutboxRelay::new(
+        pool.clone(),
+        SCHEMA,
+        Publisher::new(fx.bus.jetstream.clone()),
+        opts(),
+    );
+    assert_eq!(relay.relay_once().await.unwrap(), 1);
+    assert_eq!(fx.stored().await, 1);
+    let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
+    let raw = stream.get_raw_message(1).await.unwrap();
+    let ping = <crate::Ping as prost::Message>::decode(raw.payload.as_ref()).unwrap();
+    assert_eq!(ping.note, "opened");
+}

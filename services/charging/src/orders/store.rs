@@ -9,6 +9,8 @@
 pub mod history;
 pub mod partitions;
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
@@ -48,12 +50,14 @@ pub struct OrderRow {
     pub failure: Option<String>,
     pub idempotency_key: String,
     pub created_at: DateTime<Utc>,
+    /// Transitions so far (the optimistic check of the next one).
+    pub version: i32,
 }
 
 pub const COLUMNS: &str = "id, tenant_id, user_id, device_id, port, node_path, protocol, state, limit_kind, \
     limit_value, hold_fen, hold_id, device_order_ref, tariff_id, tariff_version, started_at, ended_at, \
     energy_wh, duration_secs, max_power_dw, end_reason, device_amount_fen, amount_fen, bill_id, \
-    last_meter_wh, last_meter_at, last_power_dw, deadline, failure, idempotency_key, created_at";
+    last_meter_wh, last_meter_at, last_power_dw, deadline, failure, idempotency_key, created_at, version";
 
 /// The unique constraint a second order for the same idempotency key violates.
 pub const KEY_TAKEN: &str = "order_ids_idempotency_key";
@@ -150,44 +154,51 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Orde
     .await
 }
 
-/// Writes a transition of the locked order `before` to `after` (its state, deadline and
-/// facts) with its history row, in one statement.
-pub async fn record_transition(
-    conn: &mut PgConnection,
+/// Writes the transition of `before` to `after` (its state, deadline and facts), its
+/// history row and its event in one statement, if the order is still as `before` was
+/// read (same version). `false`: another transition came first, nothing was written.
+pub async fn record_transition<'c>(
+    db: impl PgExecutor<'c>,
     before: &OrderRow,
     after: &OrderRow,
     reason: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "WITH moved AS (UPDATE charging.orders SET state = $3, deadline = $4, updated_at = now(), \
-         hold_id = $5, device_order_ref = $6, started_at = $7, ended_at = $8, energy_wh = $9, \
-         duration_secs = $10, max_power_dw = $11, end_reason = $12, device_amount_fen = $13, \
-         amount_fen = $14, bill_id = $15, failure = $16 \
-         WHERE id = $1 AND created_at = $2 RETURNING id) \
-         INSERT INTO charging.order_transitions (order_id, from_state, to_state, reason) \
-         SELECT id, $17, $3, $18 FROM moved",
-    )
-    .bind(after.id)
-    .bind(after.created_at)
-    .bind(&after.state)
-    .bind(after.deadline)
-    .bind(&after.hold_id)
-    .bind(&after.device_order_ref)
-    .bind(after.started_at)
-    .bind(after.ended_at)
-    .bind(after.energy_wh)
-    .bind(after.duration_secs)
-    .bind(after.max_power_dw)
-    .bind(&after.end_reason)
-    .bind(after.device_amount_fen)
-    .bind(after.amount_fen)
-    .bind(&after.bill_id)
-    .bind(&after.failure)
-    .bind(&before.state)
-    .bind(reason)
-    .execute(conn)
-    .await?;
-    Ok(())
+    event: &bus::OutgoingEvent,
+) -> sqlx::Result<bool> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH moved AS (UPDATE charging.orders SET state = $3, deadline = $4, \
+             updated_at = now(), hold_id = $5, device_order_ref = $6, started_at = $7, \
+             ended_at = $8, energy_wh = $9, duration_secs = $10, max_power_dw = $11, \
+             end_reason = $12, device_amount_fen = $13, amount_fen = $14, bill_id = $15, \
+             failure = $16, version = version + 1 \
+             WHERE id = $1 AND created_at = $2 AND version = $17 RETURNING id), \
+             history AS (INSERT INTO charging.order_transitions (order_id, from_state, to_state, reason) \
+             SELECT id, $18, $3, $19 FROM moved) {}",
+            bus::Outbox::new(crate::SCHEMA).insert_per_row("moved", 20)
+        )
+    });
+    let query = sqlx::query(SQL.as_str())
+        .bind(after.id)
+        .bind(after.created_at)
+        .bind(&after.state)
+        .bind(after.deadline)
+        .bind(&after.hold_id)
+        .bind(&after.device_order_ref)
+        .bind(after.started_at)
+        .bind(after.ended_at)
+        .bind(after.energy_wh)
+        .bind(after.duration_secs)
+        .bind(after.max_power_dw)
+        .bind(&after.end_reason)
+        .bind(after.device_amount_fen)
+        .bind(after.amount_fen)
+        .bind(&after.bill_id)
+        .bind(&after.failure)
+        .bind(before.version)
+        .bind(&before.state)
+        .bind(reason);
+    let done = bus::Outbox::bind_event(query, event).execute(db).await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The order a pile names by its own reference (settlement, meter, start events).

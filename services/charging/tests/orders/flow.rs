@@ -253,3 +253,51 @@ async fn a_pile_that_reconnects_mid_charge_keeps_its_order_and_settles() {
     assert_eq!(o["energy_wh"], energy_wh as i64);
     let _ = pile.shutdown().await;
 }
+
+#[tokio::test]
+async fn twenty_concurrent_stops_move_the_order_once() {
+    let w = world().await;
+    w.tariff().await;
+    let (pile, _sim, device) = w.registered_pile(43).await;
+    let d = w.driver_with(5_000).await;
+    let body = json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 2_000});
+    let (s, o) = w.start(&d, "race-stop", body).await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    let id = o["data"]["id"].as_str().unwrap().to_owned();
+    w.until(&d, &id, "charging", 15).await;
+
+    // Every request decides on the order as it read it; only one may write its decision.
+    let path = format!("/api/v1/charging/orders/{id}/stop");
+    let stops = (0..20).map(|_| w.app.post(&path, &d.token, json!({})));
+    let answers = futures::future::join_all(stops).await;
+    for (s, b) in &answers {
+        assert_eq!(*s, StatusCode::OK, "a repeated stop is accepted: {b}");
+    }
+    w.until(&d, &id, "settled", 20).await;
+    let t = w.app.ok(w
+        .app
+        .get(
+            &format!("/api/v1/charging/orders/{id}/transitions"),
+            &d.token,
+        )
+        .await);
+    let to: Vec<&str> = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["to_state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        to,
+        [
+            "authorized",
+            "starting",
+            "charging",
+            "stopping",
+            "ended",
+            "settled"
+        ],
+        "each state once, in order"
+    );
+    let _ = pile.shutdown().await;
+}

@@ -102,7 +102,7 @@ pub async fn settle(
             "UPDATE charging.orders SET amount_fen = $2, bill_id = $3, \
              ended_at = COALESCE(ended_at, $4), energy_wh = COALESCE(energy_wh, $5), \
              duration_secs = COALESCE(duration_secs, $6), failure = COALESCE(failure, $7), \
-             updated_at = now() WHERE id = $1",
+             version = version + 1, updated_at = now() WHERE id = $1",
         )
         .bind(o.id)
         .bind(patch.amount_fen)

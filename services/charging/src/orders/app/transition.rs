@@ -1,6 +1,7 @@
-//! One transition, race-safe: the order row is locked, the pure machine decides, the new
-//! state, its deadline, the history row and the event commit together (three statements
-//! between BEGIN and COMMIT: the lock, the change with its history row, the outbox row).
+//! One transition, race-safe: the pure machine decides on the order as read; the new
+//! state, its deadline, the history row and the event are one statement that applies
+//! only if no other transition came in between (the order's version), else it decides
+//! again.
 
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -68,8 +69,42 @@ fn deadline(ctx: &Ctx, o: &OrderRow, to: State, now: DateTime<Utc>) -> Option<Da
     }
 }
 
+/// How many times a transition decided on a plain read is tried before it takes the
+/// order's row lock (each retry follows another transition of the same order).
+const OPTIMISTIC_TRIES: usize = 3;
+
 /// Applies `input`; `Ok((order after, effects))`. A repeat changes nothing (no effects).
+///
+/// The usual case costs one read and one statement: the machine decides on the order as
+/// read, and the change, its history row and its event are written only if the order's
+/// version is still the one read. A decision to ignore or refuse is taken again under
+/// the row lock before it is returned: a transition committing meanwhile (e.g. the
+/// pile's start confirmation racing a stop) is waited for, not missed.
 pub async fn transition(
+    ctx: &Ctx,
+    id: Uuid,
+    input: Input,
+    reason: &str,
+    patch: Patch,
+) -> Result<(OrderRow, Vec<Effect>), ChargingError> {
+    for _ in 0..OPTIMISTIC_TRIES {
+        let o = store::get(&ctx.pool, id)
+            .await?
+            .ok_or_else(|| ChargingError::NotFound(format!("order {id}")))?;
+        // Ignored, refused or failed: decided again under the lock.
+        let Ok(Decided::Go(go)) = decide(ctx, &o, &input, reason, &patch) else {
+            break;
+        };
+        let (after, effects, event) = *go;
+        if store::record_transition(&ctx.pool, &o, &after, reason, &event).await? {
+            return Ok((after, effects));
+        }
+    }
+    locked(ctx, id, input, reason, patch).await
+}
+
+/// The transition under the order's row lock.
+async fn locked(
     ctx: &Ctx,
     id: Uuid,
     input: Input,
@@ -80,13 +115,43 @@ pub async fn transition(
     let o = store::lock(&mut tx, id)
         .await?
         .ok_or_else(|| ChargingError::NotFound(format!("order {id}")))?;
-    let from = State::parse(&o.state).unwrap_or(State::Created);
-    let (to, effects) = match apply(from, &input) {
-        Outcome::Go { to, effects } => (to, effects),
-        Outcome::Ignore => {
-            tx.rollback().await?;
-            return Ok((o, Vec::new()));
+    match decide(ctx, &o, &input, reason, &patch)? {
+        Decided::Go(go) => {
+            let (after, effects, event) = *go;
+            // The row is locked: the version cannot have moved.
+            if !store::record_transition(&mut *tx, &o, &after, reason, &event).await? {
+                return Err(ChargingError::Invalid(format!(
+                    "order {id} changed under its row lock"
+                )));
+            }
+            tx.commit().await?;
+            Ok((after, effects))
         }
+        Decided::Ignore => {
+            tx.rollback().await?;
+            Ok((o, Vec::new()))
+        }
+    }
+}
+
+enum Decided {
+    /// The order after the transition, its effects and its event.
+    Go(Box<(OrderRow, Vec<Effect>, bus::OutgoingEvent)>),
+    Ignore,
+}
+
+/// What the machine makes of `input` on `o` (a refusal is an error).
+fn decide(
+    ctx: &Ctx,
+    o: &OrderRow,
+    input: &Input,
+    reason: &str,
+    patch: &Patch,
+) -> Result<Decided, ChargingError> {
+    let from = State::parse(&o.state).unwrap_or(State::Created);
+    let (to, effects) = match apply(from, input) {
+        Outcome::Go { to, effects } => (to, effects),
+        Outcome::Ignore => return Ok(Decided::Ignore),
         Outcome::Refuse(why) => {
             return Err(ChargingError::Refused(
                 axum::http::StatusCode::CONFLICT,
@@ -102,13 +167,13 @@ pub async fn transition(
     let now = Utc::now();
     let after = OrderRow {
         state: to.as_str().into(),
-        deadline: deadline(ctx, &o, to, now),
-        ..patch.apply_to(&o)
+        deadline: deadline(ctx, o, to, now),
+        version: o.version + 1,
+        ..patch.clone().apply_to(o)
     };
-    store::record_transition(&mut tx, &o, &after, reason).await?;
     let event = proto::events::OrderStateChanged {
         tenant_id: after.tenant_id.to_string(),
-        order_id: id.to_string(),
+        order_id: after.id.to_string(),
         user_id: after.user_id.to_string(),
         device_id: after.device_id.clone(),
         port: u32::try_from(after.port).unwrap_or(0),
@@ -126,15 +191,8 @@ pub async fn transition(
         amount_fen: after.amount_fen.unwrap_or(0),
         at: Some(bus::event::timestamp(now)),
     };
-    crate::events::enqueue(
-        &mut tx,
-        ctx.ns(),
-        &after.tenant_id.to_string(),
-        ("order", "state_changed"),
-        now,
-        &event,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((after, effects))
+    let tenant = after.tenant_id.to_string();
+    let event =
+        crate::events::outgoing(ctx.ns(), &tenant, ("order", "state_changed"), now, &event)?;
+    Ok(Decided::Go(Box::new((after, effects, event))))
 }

@@ -111,6 +111,7 @@ mod tests {
             failure: Some("bill 3,000 fen exceeds the hold".into()),
             idempotency_key: "k".into(),
             created_at: at("2026-11-26T13:02:59Z"),
+            ..OrderRow::default()
         }
     }
 
