@@ -6,8 +6,9 @@ use uuid::Uuid;
 
 use crate::domain::ledger::{self, AccountKind, EntryKind, LedgerError};
 use crate::error::PaymentError;
-use crate::store::{accounts, holds};
+use crate::store::holds;
 
+use super::account_ids;
 use super::post::{Posted, Request, apply, claim, post};
 use super::wallets::{Owner, ensure};
 
@@ -71,17 +72,14 @@ pub async fn capture(
     amount_fen: i64,
     key: &str,
 ) -> Result<holds::HoldRow, PaymentError> {
-    let mut conn = pool.acquire().await?;
-    let revenue = accounts::ensure(
-        &mut conn,
+    let revenue = account_ids::ensure(
+        pool,
         tenant,
         AccountKind::Revenue,
         "tenant",
         &tenant.to_string(),
     )
     .await?;
-    // Back to the pool before `settle` takes one for its transaction.
-    drop(conn);
     let canonical = format!("capture|{hold_id}|{amount_fen}");
     settle(
         pool,

@@ -8,6 +8,7 @@ use crate::domain::ledger::{self, AccountKind};
 use crate::error::PaymentError;
 use crate::store::accounts;
 
+use super::account_ids;
 use super::post::{Posted, Request, post};
 
 /// Whose wallet.
@@ -59,8 +60,11 @@ pub struct WalletView {
 
 /// The wallet's two accounts, created if new.
 pub async fn ensure(pool: &PgPool, owner: &Owner) -> Result<(Uuid, Uuid), PaymentError> {
-    let mut conn = pool.acquire().await?;
-    ensure_in(&mut conn, owner).await
+    let key = owner.key();
+    let wallet =
+        account_ids::ensure(pool, owner.tenant, AccountKind::Wallet, owner.kind, &key).await?;
+    let held = account_ids::ensure(pool, owner.tenant, AccountKind::Held, owner.kind, &key).await?;
+    Ok((wallet, held))
 }
 
 /// [`ensure`] on a connection the caller holds (inside its transaction: taking a second

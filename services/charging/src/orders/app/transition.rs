@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::ctx::Ctx;
 use crate::error::{ChargingError, code};
-use crate::orders::domain::state::{Effect, Input, Outcome, State, apply};
+use crate::orders::domain::state::{Effect, Input, Outcome, State, apply, stays_ignored};
 use crate::orders::store::{self, OrderRow};
 
 /// Facts learned with a transition (only the given ones are written).
@@ -77,9 +77,11 @@ const OPTIMISTIC_TRIES: usize = 3;
 ///
 /// The usual case costs one read and one statement: the machine decides on the order as
 /// read, and the change, its history row and its event are written only if the order's
-/// version is still the one read. A decision to ignore or refuse is taken again under
-/// the row lock before it is returned: a transition committing meanwhile (e.g. the
-/// pile's start confirmation racing a stop) is waited for, not missed.
+/// version is still the one read. A repeat is ignored on the read when the machine says
+/// no later state would take it (`stays_ignored`); other ignores and every refusal are
+/// decided again under the row lock before they are returned, so that a transition
+/// committing meanwhile (e.g. the pile's start confirmation racing a stop) is waited
+/// for, not missed.
 pub async fn transition(
     ctx: &Ctx,
     id: Uuid,
@@ -91,9 +93,13 @@ pub async fn transition(
         let o = store::get(&ctx.pool, id)
             .await?
             .ok_or_else(|| ChargingError::NotFound(format!("order {id}")))?;
-        // Ignored, refused or failed: decided again under the lock.
-        let Ok(Decided::Go(go)) = decide(ctx, &o, &input, reason, &patch) else {
-            break;
+        let go = match decide(ctx, &o, &input, reason, &patch) {
+            Ok(Decided::Go(go)) => go,
+            // Still ignored whatever happened to the order since it was read.
+            Ok(Decided::Ignore) if stays_ignored(&input) => return Ok((o, Vec::new())),
+            // Refused, failed, or an ignore that a newer state might take: decided again
+            // under the lock.
+            _ => break,
         };
         let (after, effects, event) = *go;
         if store::record_transition(&ctx.pool, &o, &after, reason, &event).await? {

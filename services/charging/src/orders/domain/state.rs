@@ -180,6 +180,16 @@ pub fn apply(state: State, input: &Input) -> Outcome {
     }
 }
 
+/// Whether an `input` ignored in some state is ignored (or refused) in every state the
+/// order can reach from there, so that a decision to ignore it, taken on an order read
+/// a moment ago, holds even if the order moved meanwhile. Two are not: a settlement
+/// (`Ended`), ignored as a duplicate while `ended`, is taken once the order has moved to
+/// `needs_review` or `abnormal_end`; a force end, ignored while `abnormal_end`, is taken
+/// again after a late settlement made the order `ended`.
+pub fn stays_ignored(input: &Input) -> bool {
+    !matches!(input, Input::Ended | Input::ForceEnd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +290,65 @@ mod tests {
         assert!(S::Settled.is_final() && !S::Charging.is_final());
         assert!(S::Starting.is_live() && !S::Ended.is_live());
         assert_eq!(State::parse("needs_review"), Some(S::NeedsReview));
+    }
+
+    fn all_inputs() -> [Input; 12] {
+        [
+            I::Authorized,
+            I::AuthorizationFailed,
+            I::StartSent,
+            I::StartConfirmed,
+            I::StartFailed,
+            I::StopRequested,
+            I::Ended,
+            I::Settled,
+            I::TimedOut,
+            I::Cancel,
+            I::ForceEnd,
+            I::StartedByCard,
+        ]
+    }
+
+    /// Every state reachable from `s` by any sequence of transitions, `s` excluded.
+    fn later(s: State) -> Vec<State> {
+        let mut seen = vec![];
+        let mut todo = vec![s];
+        while let Some(x) = todo.pop() {
+            for input in all_inputs() {
+                if let Outcome::Go { to, .. } = apply(x, &input)
+                    && to != s
+                    && !seen.contains(&to)
+                {
+                    seen.push(to);
+                    todo.push(to);
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn an_ignored_input_stays_ignored_in_every_later_state_unless_said_otherwise() {
+        for s in State::ALL {
+            for input in all_inputs() {
+                if apply(s, &input) != Outcome::Ignore {
+                    continue;
+                }
+                let taken_later: Vec<State> = later(s)
+                    .into_iter()
+                    .filter(|x| matches!(apply(*x, &input), Outcome::Go { .. }))
+                    .collect();
+                if stays_ignored(&input) {
+                    assert!(
+                        taken_later.is_empty(),
+                        "{input:?} is ignored in {s:?} but taken in {taken_later:?}"
+                    );
+                }
+            }
+        }
+        // The exceptions are real: a duplicate settlement, then a timeout, then it counts.
+        assert_eq!(apply(S::Ended, &I::Ended), Outcome::Ignore);
+        assert!(later(S::Ended).contains(&S::NeedsReview));
+        assert_eq!(to(S::NeedsReview, I::Ended), S::Ended);
     }
 }
