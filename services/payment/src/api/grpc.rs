@@ -32,15 +32,7 @@ impl Api {
     }
 
     async fn result(&self, h: HoldRow) -> Result<Response<HoldResult>, Status> {
-        let pool = self.pool()?;
-        let (kind, owner_id): (String, String) =
-            sqlx::query_as("SELECT owner_kind, owner_key FROM payment.accounts WHERE id = $1")
-                .bind(h.wallet_id)
-                .fetch_one(pool)
-                .await
-                .map_err(PaymentError::from)?;
-        let owner = wallets::Owner::parse(&h.tenant_id.to_string(), &kind, &owner_id)?;
-        let w = wallets::view(pool, &owner).await?;
+        let w = wallets::view_of(self.pool()?, h.tenant_id, h.wallet_id, h.held_id).await?;
         Ok(Response::new(HoldResult {
             hold_id: h.id.to_string(),
             status: h.status,

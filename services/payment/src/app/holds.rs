@@ -38,29 +38,28 @@ pub async fn hold(
         reference: &reference,
     };
     let mut tx = pool.begin().await?;
-    let id = match post(&mut tx, ns, &req, &entry).await? {
+    match post(&mut tx, ns, &req, &entry).await? {
         Posted::New(_) => {
-            holds::insert(
-                &mut tx,
-                &holds::HoldRow {
-                    id: hold_id,
-                    tenant_id: owner.tenant,
-                    wallet_id: wallet,
-                    held_id: held,
-                    order_ref: order_ref.to_owned(),
-                    amount_fen,
-                    captured_fen: 0,
-                    released_fen: 0,
-                    status: "held".into(),
-                },
-            )
-            .await?;
-            hold_id
+            let row = holds::HoldRow {
+                id: hold_id,
+                tenant_id: owner.tenant,
+                wallet_id: wallet,
+                held_id: held,
+                order_ref: order_ref.to_owned(),
+                amount_fen,
+                captured_fen: 0,
+                released_fen: 0,
+                status: "held".into(),
+            };
+            holds::insert(&mut tx, &row).await?;
+            tx.commit().await?;
+            Ok(row)
         }
-        Posted::Replay { reference } => reference_id(&reference)?,
-    };
-    tx.commit().await?;
-    get(pool, owner.tenant, id).await
+        Posted::Replay { reference } => {
+            tx.commit().await?;
+            get(pool, owner.tenant, reference_id(&reference)?).await
+        }
+    }
 }
 
 /// Takes `amount_fen` (≤ the hold) and gives the rest back to the wallet.

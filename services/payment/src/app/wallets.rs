@@ -83,16 +83,8 @@ pub async fn ensure_in(
 /// The wallet as it is now (a new wallet is empty).
 pub async fn view(pool: &PgPool, owner: &Owner) -> Result<WalletView, PaymentError> {
     let (wallet_id, held_id) = ensure(pool, owner).await?;
-    let (balance_fen, credit_limit_fen): (i64, i64) =
-        sqlx::query_as("SELECT balance_fen, credit_limit_fen FROM payment.accounts WHERE id = $1")
-            .bind(wallet_id)
-            .fetch_one(pool)
-            .await?;
-    let held_fen: i64 =
-        sqlx::query_scalar("SELECT balance_fen FROM payment.accounts WHERE id = $1")
-            .bind(held_id)
-            .fetch_one(pool)
-            .await?;
+    let [(_, _, balance_fen, credit_limit_fen), (_, _, held_fen, _)] =
+        balances(pool, wallet_id, held_id).await?;
     Ok(WalletView {
         wallet_id,
         held_id,
@@ -101,6 +93,49 @@ pub async fn view(pool: &PgPool, owner: &Owner) -> Result<WalletView, PaymentErr
         held_fen,
         credit_limit_fen,
     })
+}
+
+/// The wallet whose two accounts are `wallet_id` and `held_id` (e.g. a hold's), with its
+/// owner read from the accounts.
+pub async fn view_of(
+    pool: &PgPool,
+    tenant: Uuid,
+    wallet_id: Uuid,
+    held_id: Uuid,
+) -> Result<WalletView, PaymentError> {
+    let [(kind, owner_id, balance_fen, credit_limit_fen), (_, _, held_fen, _)] =
+        balances(pool, wallet_id, held_id).await?;
+    Ok(WalletView {
+        wallet_id,
+        held_id,
+        owner: Owner::parse(&tenant.to_string(), &kind, &owner_id)?,
+        balance_fen,
+        held_fen,
+        credit_limit_fen,
+    })
+}
+
+/// (owner kind, owner key, balance, credit limit) of the wallet and held accounts, read
+/// in one statement.
+async fn balances(
+    pool: &PgPool,
+    wallet_id: Uuid,
+    held_id: Uuid,
+) -> Result<[(String, String, i64, i64); 2], PaymentError> {
+    let rows: Vec<(Uuid, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, owner_kind, owner_key, balance_fen, credit_limit_fen FROM payment.accounts \
+         WHERE id = ANY($1)",
+    )
+    .bind([wallet_id, held_id])
+    .fetch_all(pool)
+    .await?;
+    let pick = |id: Uuid| {
+        rows.iter()
+            .find(|r| r.0 == id)
+            .map(|r| (r.1.clone(), r.2.clone(), r.3, r.4))
+            .ok_or_else(|| PaymentError::NotFound(format!("account {id}")))
+    };
+    Ok([pick(wallet_id)?, pick(held_id)?])
 }
 
 /// Money that arrived at `provider` for the wallet (a top-up), posted once per key.
