@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::app::effects;
-use super::app::transition::{Patch, transition};
+use super::app::transition::{Patch, transition_from};
 use super::domain::state::Input;
 use super::store::{self, OrderRow};
 use crate::ctx::Ctx;
@@ -86,9 +86,9 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
                 started_at: Some(at(ev.started_at)),
                 ..Patch::default()
             };
-            let (o, effects) = transition(
+            let (o, effects) = transition_from(
                 ctx,
-                o.id,
+                o,
                 Input::StartConfirmed,
                 "the pile reports the start",
                 patch,
@@ -129,9 +129,10 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
                 device_amount_fen: Some(ev.amount_fen).filter(|a| *a > 0),
                 ..Patch::default()
             };
-            let (o, effects) = transition(ctx, o.id, Input::Ended, "the pile's settlement", patch)
-                .await
-                .map_err(retry)?;
+            let (o, effects) =
+                transition_from(ctx, o, Input::Ended, "the pile's settlement", patch)
+                    .await
+                    .map_err(retry)?;
             effects::run(ctx, o, effects).await;
         }
         _ => {}

@@ -84,8 +84,8 @@ pub async fn insert(conn: &mut PgConnection, o: &OrderRow) -> sqlx::Result<Inser
     }
     let r = sqlx::query(
         "INSERT INTO charging.orders (id, tenant_id, user_id, device_id, port, node_path, protocol, state, \
-         limit_kind, limit_value, hold_fen, device_order_ref, tariff_id, tariff_version, idempotency_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         limit_kind, limit_value, hold_fen, device_order_ref, tariff_id, tariff_version, idempotency_key, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(o.id)
     .bind(o.tenant_id)
@@ -102,6 +102,7 @@ pub async fn insert(conn: &mut PgConnection, o: &OrderRow) -> sqlx::Result<Inser
     .bind(o.tariff_id)
     .bind(o.tariff_version)
     .bind(&o.idempotency_key)
+    .bind(o.created_at)
     .execute(&mut *conn)
     .await;
     match r {

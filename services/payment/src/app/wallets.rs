@@ -103,8 +103,10 @@ pub async fn view_of(
     wallet_id: Uuid,
     held_id: Uuid,
 ) -> Result<WalletView, PaymentError> {
-    let [(kind, owner_id, balance_fen, credit_limit_fen), (_, _, held_fen, _)] =
-        balances(pool, wallet_id, held_id).await?;
+    let [
+        (kind, owner_id, balance_fen, credit_limit_fen),
+        (_, _, held_fen, _),
+    ] = balances(pool, wallet_id, held_id).await?;
     Ok(WalletView {
         wallet_id,
         held_id,

@@ -9,7 +9,7 @@ use proto::pylon::payment::v1::{HoldRequest, WalletOwner};
 use uuid::Uuid;
 
 use super::effects;
-use super::transition::{Patch, transition};
+use super::transition::{Patch, transition_from};
 use crate::ctx::Ctx;
 use crate::error::{ChargingError, code};
 use crate::live::domain::port::PortState;
@@ -141,8 +141,8 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
         ..OrderRow::default()
     };
     let mut conn = ctx.pool.acquire().await?;
-    match store::insert(&mut conn, &row).await? {
-        Inserted::New(_) => {}
+    let row = match store::insert(&mut conn, &row).await? {
+        Inserted::New(row) => row,
         Inserted::Existing(o) => return Ok(o),
         Inserted::PortBusy => {
             return Err(ChargingError::Refused(
@@ -151,7 +151,7 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
                 "端口正在使用 / the port is in use by another order".into(),
             ));
         }
-    }
+    };
     drop(conn);
     let held = ctx
         .clients
@@ -174,15 +174,16 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
                 hold_id: Some(h.into_inner().hold_id),
                 ..Patch::default()
             };
-            let (o, effects) = transition(ctx, id, Input::Authorized, "hold placed", patch).await?;
+            let (o, effects) =
+                transition_from(ctx, row, Input::Authorized, "hold placed", patch).await?;
             effects::spawn(ctx.clone(), o.clone(), effects);
             Ok(o)
         }
         Err(s) => {
             let why = s.message().to_owned();
-            transition(
+            transition_from(
                 ctx,
-                id,
+                row,
                 Input::AuthorizationFailed,
                 "hold refused",
                 Patch {

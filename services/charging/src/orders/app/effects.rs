@@ -10,7 +10,7 @@ use proto::pylon::gateway::v1::{CommandOutcome, StartChargingRequest, StopChargi
 use proto::pylon::payment::v1::ReleaseRequest;
 
 use super::settle;
-use super::transition::{Patch, transition};
+use super::transition::{Patch, transition_from};
 use crate::ctx::Ctx;
 use crate::error::ChargingError;
 use crate::orders::domain::state::{Effect, Input};
@@ -56,7 +56,14 @@ fn limit(o: &OrderRow) -> Limit {
 }
 
 async fn start(ctx: &Ctx, o: &OrderRow) -> Result<Next, ChargingError> {
-    let (o, _) = transition(ctx, o.id, Input::StartSent, "start sent", Patch::default()).await?;
+    let (o, _) = transition_from(
+        ctx,
+        o.clone(),
+        Input::StartSent,
+        "start sent",
+        Patch::default(),
+    )
+    .await?;
     let answer = ctx
         .clients
         .gateway
@@ -108,7 +115,7 @@ async fn start(ctx: &Ctx, o: &OrderRow) -> Result<Next, ChargingError> {
             },
         ),
     };
-    Ok(Some(transition(ctx, o.id, input, &reason, patch).await?))
+    Ok(Some(transition_from(ctx, o, input, &reason, patch).await?))
 }
 
 async fn stop(ctx: &Ctx, o: &OrderRow) -> Result<Next, ChargingError> {

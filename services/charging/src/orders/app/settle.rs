@@ -6,7 +6,7 @@ use chrono::Utc;
 use proto::pylon::billing::v1::RateSessionRequest;
 use proto::pylon::payment::v1::CaptureRequest;
 
-use super::transition::{Patch, transition};
+use super::transition::{Patch, transition_from};
 use crate::ctx::Ctx;
 use crate::error::ChargingError;
 use crate::orders::domain::state::{Effect, Input};
@@ -116,6 +116,6 @@ pub async fn settle(
         return Ok(None);
     }
     Ok(Some(
-        transition(ctx, o.id, Input::Settled, "billed and captured", patch).await?,
+        transition_from(ctx, o.clone(), Input::Settled, "billed and captured", patch).await?,
     ))
 }

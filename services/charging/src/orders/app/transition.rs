@@ -89,10 +89,24 @@ pub async fn transition(
     reason: &str,
     patch: Patch,
 ) -> Result<(OrderRow, Vec<Effect>), ChargingError> {
-    for _ in 0..OPTIMISTIC_TRIES {
-        let o = store::get(&ctx.pool, id)
-            .await?
-            .ok_or_else(|| ChargingError::NotFound(format!("order {id}")))?;
+    let o = read(ctx, id).await?;
+    transition_from(ctx, o, input, reason, patch).await
+}
+
+/// [`transition`] on an order the caller has just read (or written): its first decision
+/// spares the read. A row that is no longer current only costs a retry.
+pub async fn transition_from(
+    ctx: &Ctx,
+    mut o: OrderRow,
+    input: Input,
+    reason: &str,
+    patch: Patch,
+) -> Result<(OrderRow, Vec<Effect>), ChargingError> {
+    let id = o.id;
+    for attempt in 0..OPTIMISTIC_TRIES {
+        if attempt > 0 {
+            o = read(ctx, id).await?;
+        }
         let go = match decide(ctx, &o, &input, reason, &patch) {
             Ok(Decided::Go(go)) => go,
             // Still ignored whatever happened to the order since it was read.
@@ -107,6 +121,12 @@ pub async fn transition(
         }
     }
     locked(ctx, id, input, reason, patch).await
+}
+
+async fn read(ctx: &Ctx, id: Uuid) -> Result<OrderRow, ChargingError> {
+    store::get(&ctx.pool, id)
+        .await?
+        .ok_or_else(|| ChargingError::NotFound(format!("order {id}")))
 }
 
 /// The transition under the order's row lock.
