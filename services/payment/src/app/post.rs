@@ -99,7 +99,7 @@ pub async fn apply(
     let amounts: Vec<i64> = entry.postings.iter().map(|p| p.amount_fen).collect();
     journal::insert_postings(conn, entry_id, &ids, &amounts).await?;
     accounts::apply(conn, &ids, &amounts).await?;
-    announce(conn, ns, req, entry_id, entry).await
+    announce(conn, ns, req, entry_id, entry, &locked).await
 }
 
 /// `wallet.changed` for every wallet the entry moved (its spendable or held part).
@@ -109,36 +109,52 @@ async fn announce(
     req: &Request<'_>,
     entry_id: Uuid,
     entry: &Entry<Uuid>,
+    locked: &[accounts::Locked],
 ) -> Result<(), PaymentError> {
-    let ids: Vec<Uuid> = entry.postings.iter().map(|p| p.account).collect();
-    // Two plain index lookups instead of one self-join: the owners of the entry's
-    // wallet/held accounts (primary key), then each owner's wallet and held balances
-    // (the unique (tenant, kind, owner) key). A prepared self-join went to a generic
-    // plan that scanned the accounts (p90 10 ms per entry in `pylon bench orders`).
-    let owners: Vec<(String, String)> = sqlx::query_as(
-        "SELECT DISTINCT owner_kind, owner_key FROM payment.accounts \
-         WHERE id = ANY($1) AND kind IN ('wallet', 'held')",
-    )
-    .bind(&ids)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut owners: Vec<(&str, &str)> = locked
+        .iter()
+        .filter(|a| a.kind == "wallet" || a.kind == "held")
+        .map(|a| (a.owner_kind.as_str(), a.owner_key.as_str()))
+        .collect();
+    owners.sort_unstable();
+    owners.dedup();
     let mut wallets: Vec<(Uuid, String, String, i64, i64)> = Vec::with_capacity(owners.len());
     for (owner_kind, owner_key) in owners {
-        let rows: Vec<(Uuid, String, i64)> = sqlx::query_as(
-            "SELECT id, kind, balance_fen FROM payment.accounts \
-             WHERE tenant_id = $1 AND kind IN ('wallet', 'held') AND owner_kind = $2 AND owner_key = $3",
-        )
-        .bind(req.tenant)
-        .bind(&owner_kind)
-        .bind(&owner_key)
-        .fetch_all(&mut *conn)
-        .await?;
-        let held = rows
-            .iter()
-            .find(|(_, kind, _)| kind == "held")
-            .map_or(0, |(_, _, b)| *b);
-        if let Some((wallet_id, _, balance)) = rows.iter().find(|(_, kind, _)| kind == "wallet") {
-            wallets.push((*wallet_id, owner_kind, owner_key, *balance, held));
+        // Balances after the entry: locked before it, plus its postings. An owner with
+        // only one of its two accounts in the entry (a top-up moves the spendable part)
+        // has the other read.
+        let after = |kind: &str| {
+            locked
+                .iter()
+                .find(|a| a.kind == kind && a.owner_kind == owner_kind && a.owner_key == owner_key)
+                .map(|a| (a.id, a.balance_fen + entry.delta(a.id)))
+        };
+        let (wallet, held) = match (after("wallet"), after("held")) {
+            (Some(w), Some(h)) => (Some(w), h.1),
+            _ => {
+                // Two plain index lookups would be a self-join otherwise; a prepared
+                // self-join went to a generic plan that scanned the accounts.
+                let rows: Vec<(Uuid, String, i64)> = sqlx::query_as(
+                    "SELECT id, kind, balance_fen FROM payment.accounts \
+                     WHERE tenant_id = $1 AND kind IN ('wallet', 'held') AND owner_kind = $2 AND owner_key = $3",
+                )
+                .bind(req.tenant)
+                .bind(owner_kind)
+                .bind(owner_key)
+                .fetch_all(&mut *conn)
+                .await?;
+                let of = |kind: &str| rows.iter().find(|r| r.1 == kind).map(|r| (r.0, r.2));
+                (of("wallet"), of("held").map_or(0, |h| h.1))
+            }
+        };
+        if let Some((wallet_id, balance)) = wallet {
+            wallets.push((
+                wallet_id,
+                owner_kind.into(),
+                owner_key.into(),
+                balance,
+                held,
+            ));
         }
     }
     let now = Utc::now();

@@ -8,6 +8,8 @@ use crate::domain::ledger::AccountKind;
 pub struct Locked {
     pub id: Uuid,
     pub kind: String,
+    pub owner_kind: String,
+    pub owner_key: String,
     pub balance_fen: i64,
     pub credit_limit_fen: i64,
 }
@@ -74,8 +76,8 @@ pub async fn lock(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<Loc
     ids.sort_unstable();
     ids.dedup();
     sqlx::query_as(
-        "SELECT id, kind, balance_fen, credit_limit_fen FROM payment.accounts \
-         WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        "SELECT id, kind, owner_kind, owner_key, balance_fen, credit_limit_fen \
+         FROM payment.accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
     )
     .bind(&ids)
     .fetch_all(conn)
