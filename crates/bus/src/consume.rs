@@ -209,14 +209,8 @@ where
     Fut: Future<Output = Result<(), HandleError>>,
 {
     loop {
-        let fetch = consumer
-            .fetch()
-            .max_messages(spec.batch.max(1))
-            .expires(Duration::from_secs(1))
-            .messages();
-        let mut batch = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            b = fetch => b.map_err(|e| BusError::consumer(&spec.durable, e))?,
+        let Some(mut batch) = fetch_pending(spec, consumer, shutdown).await? else {
+            return Ok(());
         };
         while let Some(msg) = batch.next().await {
             let msg = msg.map_err(|e| BusError::consumer(&spec.durable, e))?;
@@ -225,6 +219,24 @@ where
                 return Ok(());
             }
         }
+    }
+}
+
+/// One pull of up to `spec.batch` messages (what is pending; the first waited for up to
+/// a second); `None` on shutdown.
+async fn fetch_pending(
+    spec: &ConsumerSpec,
+    consumer: &PullConsumer,
+    shutdown: &CancellationToken,
+) -> Result<Option<pull::Batch>, BusError> {
+    let fetch = consumer
+        .fetch()
+        .max_messages(spec.batch.max(1))
+        .expires(Duration::from_secs(1))
+        .messages();
+    tokio::select! {
+        _ = shutdown.cancelled() => Ok(None),
+        b = fetch => b.map(Some).map_err(|e| BusError::consumer(&spec.durable, e)),
     }
 }
 

@@ -42,16 +42,7 @@ impl Outbox {
             "INSERT INTO {schema}.outbox (event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         );
-        let m = &event.meta;
-        sqlx::query(sql)
-            .bind(m.id)
-            .bind(&event.subject)
-            .bind(&m.event_type)
-            .bind(&m.source)
-            .bind(&m.tenant)
-            .bind(m.time)
-            .bind(m.traceparent.as_deref())
-            .bind(event.payload.as_ref())
+        Self::bind_event(sqlx::query(sql), event)
             .execute(conn)
             .await?;
         Ok(())

@@ -7,7 +7,7 @@ use runtime::Service;
 /// Every service, in start order.
 pub fn all() -> Vec<Arc<dyn Service>> {
     vec![
-        Arc::new(gateway::Gateway),
+        Arc::new(gateway::Gateway::default()),
         Arc::new(identity::Identity),
         Arc::new(charging::Charging),
         Arc::new(billing::Billing),

@@ -13,7 +13,7 @@ pub mod events;
 mod listener;
 pub mod sessions;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
 use domain::Protocol;
@@ -24,7 +24,15 @@ use runtime::{GrpcRoutes, Service, ServiceContext};
 pub const NAME: &str = "gateway";
 
 /// The gateway service as the `pylon` binary runs it.
-pub struct Gateway;
+#[derive(Default)]
+pub struct Gateway {
+    /// This instance's connections once its device port is open: its `DeviceControl`
+    /// runs commands for them without going through NATS.
+    local: Local,
+}
+
+/// Set by [`run`], read by the gRPC API of the same instance.
+type Local = Arc<OnceLock<Arc<listener::Shared>>>;
 
 impl Service for Gateway {
     fn name(&self) -> &'static str {
@@ -36,16 +44,16 @@ impl Service for Gateway {
     }
 
     fn grpc(&self, ctx: &ServiceContext, routes: &mut GrpcRoutes) {
-        api::grpc::register(ctx.clone(), routes);
+        api::grpc::register(ctx.clone(), self.local.clone(), routes);
     }
 
     fn run(&self, ctx: ServiceContext) -> BoxFuture<'static, anyhow::Result<()>> {
-        Box::pin(run(ctx))
+        Box::pin(run(ctx, self.local.clone()))
     }
 }
 
 /// Opens the device port and serves piles until shutdown.
-pub async fn run(ctx: ServiceContext) -> anyhow::Result<()> {
+async fn run(ctx: ServiceContext, local: Local) -> anyhow::Result<()> {
     let cfg = ctx.config.gateway.clone();
     let listener = tokio::net::TcpListener::bind(cfg.device_listen)
         .await
@@ -72,6 +80,7 @@ pub async fn run(ctx: ServiceContext) -> anyhow::Result<()> {
         ctx.instance.id.to_string(),
         ctx.shutdown.clone(),
     ));
+    let _ = local.set(shared.clone());
     let commands = control::executing::subscribe(shared.clone()).await?;
     let commands = tokio::spawn(commands);
     let mut dedicated = Vec::new();

@@ -11,13 +11,12 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{ConsumerSpec, Delivery, HandleError, PullConsumer, Received, attached};
+use super::{ConsumerSpec, Delivery, HandleError, PullConsumer, Received, attached, fetch_pending};
 use crate::{Bus, BusError, Publisher};
 
 /// Runs `handler` over the consumer until `shutdown`, a pulled batch at a time. The
@@ -61,17 +60,11 @@ where
     Fut: Future<Output = Vec<Result<(), HandleError>>>,
 {
     loop {
-        let fetch = consumer
-            .fetch()
-            .max_messages(spec.batch.max(1))
-            .expires(Duration::from_secs(1))
-            .messages();
-        let mut pull = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            b = fetch => b.map_err(|e| BusError::consumer(&spec.durable, e))?,
+        let Some(mut batch) = fetch_pending(spec, consumer, shutdown).await? else {
+            return Ok(());
         };
         let mut received = Vec::new();
-        while let Some(msg) = pull.next().await {
+        while let Some(msg) = batch.next().await {
             let msg = msg.map_err(|e| BusError::consumer(&spec.durable, e))?;
             received.push(Received::new(spec, msg)?);
         }

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use bus::consume::run_consumer_batched;
 use bus::{ConsumerSpec, Delivery, HandleError, Publisher};
-use prost::Message as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::{Fixture, Ping, eventually};
@@ -125,32 +124,7 @@ async fn each_message_of_a_batch_gets_its_own_outcome() {
     let batches: Batches = Arc::default();
     let (stop, task) = spawn(&fx, spec(&fx, "batched-fail"), batches.clone());
 
-    let dlq_stream = fx.bus.namespace.name("PYLON_DEADLETTER");
-    let dlq_subject = fx.bus.namespace.subject(&["dlq", "batched-fail"]);
-    let js = fx.bus.jetstream.clone();
-    assert!(
-        eventually(10, || {
-            let (js, a, b) = (js.clone(), dlq_stream.clone(), dlq_subject.clone());
-            async move {
-                js.get_stream(&a)
-                    .await
-                    .unwrap()
-                    .get_last_raw_message_by_subject(&b)
-                    .await
-                    .is_ok()
-            }
-        })
-        .await,
-        "poison was not dead-lettered"
-    );
-    let raw = js
-        .get_stream(&dlq_stream)
-        .await
-        .unwrap()
-        .get_last_raw_message_by_subject(&dlq_subject)
-        .await
-        .unwrap();
-    let dead = proto::events::DeadLettered::decode(raw.payload.as_ref()).unwrap();
+    let dead = fx.dead_letter("batched-fail").await;
     assert_eq!(dead.deliveries, 1, "a permanent failure is not retried");
     assert!(dead.reason.contains("cannot be read"), "{}", dead.reason);
 

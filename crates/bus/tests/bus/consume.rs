@@ -3,7 +3,6 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use bus::{ConsumerSpec, Delivery, HandleError, Publisher, run_consumer};
-use prost::Message as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::{Fixture, Ping, eventually};
@@ -118,30 +117,7 @@ async fn a_message_failing_max_deliver_times_goes_to_the_dead_letter_stream() {
         }
     });
 
-    let dlq_subject = fx.bus.namespace.subject(&["dlq", "fragile"]);
-    let dlq_stream = fx.bus.namespace.name("PYLON_DEADLETTER");
-    let js = fx.bus.jetstream.clone();
-    let found = eventually(20, || {
-        let (js, dlq_stream, dlq_subject) = (js.clone(), dlq_stream.clone(), dlq_subject.clone());
-        async move {
-            let s = js.get_stream(&dlq_stream).await.unwrap();
-            s.get_last_raw_message_by_subject(&dlq_subject)
-                .await
-                .is_ok()
-        }
-    })
-    .await;
-    assert!(found, "no dead letter on {dlq_subject}");
-    let raw = fx
-        .bus
-        .jetstream
-        .get_stream(&dlq_stream)
-        .await
-        .unwrap()
-        .get_last_raw_message_by_subject(&dlq_subject)
-        .await
-        .unwrap();
-    let dead = proto::events::DeadLettered::decode(raw.payload.as_ref()).unwrap();
+    let dead = fx.dead_letter("fragile").await;
     assert_eq!(dead.deliveries, 3);
     assert_eq!(dead.consumer, "fragile");
     assert!(
@@ -189,31 +165,7 @@ async fn a_permanent_failure_is_dead_lettered_at_once() {
             Ok(())
         }
     });
-    let dlq_stream = fx.bus.namespace.name("PYLON_DEADLETTER");
-    let dlq_subject = fx.bus.namespace.subject(&["dlq", "strict"]);
-    let js = fx.bus.jetstream.clone();
-    assert!(
-        eventually(10, || {
-            let (js, a, b) = (js.clone(), dlq_stream.clone(), dlq_subject.clone());
-            async move {
-                js.get_stream(&a)
-                    .await
-                    .unwrap()
-                    .get_last_raw_message_by_subject(&b)
-                    .await
-                    .is_ok()
-            }
-        })
-        .await
-    );
-    let raw = js
-        .get_stream(&dlq_stream)
-        .await
-        .unwrap()
-        .get_last_raw_message_by_subject(&dlq_subject)
-        .await
-        .unwrap();
-    let dead = proto::events::DeadLettered::decode(raw.payload.as_ref()).unwrap();
+    let dead = fx.dead_letter("strict").await;
     assert_eq!(dead.deliveries, 1);
     assert!(dead.reason.contains("ce-id"), "{}", dead.reason);
     assert_eq!(

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use bus::consume::{Lanes, run_consumer_keyed};
 use bus::{ConsumerSpec, Delivery, HandleError, OutgoingEvent, Publisher};
-use prost::Message as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::{Fixture, Ping, eventually};
@@ -232,32 +231,7 @@ async fn a_failing_message_is_retried_or_dead_lettered_on_its_own() {
         },
     );
 
-    let dlq_stream = fx.bus.namespace.name("PYLON_DEADLETTER");
-    let dlq_subject = fx.bus.namespace.subject(&["dlq", "keyed-fail"]);
-    let js = fx.bus.jetstream.clone();
-    assert!(
-        eventually(20, || {
-            let (js, a, b) = (js.clone(), dlq_stream.clone(), dlq_subject.clone());
-            async move {
-                js.get_stream(&a)
-                    .await
-                    .unwrap()
-                    .get_last_raw_message_by_subject(&b)
-                    .await
-                    .is_ok()
-            }
-        })
-        .await,
-        "poison was not dead-lettered"
-    );
-    let raw = js
-        .get_stream(&dlq_stream)
-        .await
-        .unwrap()
-        .get_last_raw_message_by_subject(&dlq_subject)
-        .await
-        .unwrap();
-    let dead = proto::events::DeadLettered::decode(raw.payload.as_ref()).unwrap();
+    let dead = fx.dead_letter("keyed-fail").await;
     assert_eq!(dead.deliveries, 3);
     assert!(dead.reason.contains("never"), "{}", dead.reason);
     assert_eq!(dead.payload, events[2].payload.to_vec());

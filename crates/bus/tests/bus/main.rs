@@ -68,6 +68,29 @@ impl Fixture {
         )
     }
 
+    /// The dead letter `durable` wrote last, waited for up to 10 s.
+    pub async fn dead_letter(&self, durable: &str) -> proto::events::DeadLettered {
+        let stream = self.bus.namespace.name("PYLON_DEADLETTER");
+        let subject = self.bus.namespace.subject(&["dlq", durable]);
+        let last = || async {
+            self.bus
+                .jetstream
+                .get_stream(&stream)
+                .await
+                .unwrap()
+                .get_last_raw_message_by_subject(&subject)
+                .await
+                .ok()
+        };
+        for _ in 0..200 {
+            if let Some(raw) = last().await {
+                return prost::Message::decode(raw.payload.as_ref()).unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no dead letter from {durable}");
+    }
+
     /// How many messages the test stream holds.
     pub async fn stored(&self) -> u64 {
         let mut s = self

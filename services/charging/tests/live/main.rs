@@ -24,7 +24,7 @@ pub async fn app() -> (TestApp, std::net::SocketAddr) {
     let grpc = testkit::free_port();
     let app = apptest::spawn_with(
         vec![
-            Arc::new(gateway::Gateway),
+            Arc::new(gateway::Gateway::default()),
             Arc::new(charging::Charging),
             Arc::new(payment::Payment::default()),
         ],

@@ -23,7 +23,10 @@ pub async fn world() -> World {
     let grpc_port = testkit::free_port();
     let device_port = testkit::free_port();
     let app = apptest::spawn_with(
-        vec![Arc::new(gateway::Gateway), Arc::new(charging::Charging)],
+        vec![
+            Arc::new(gateway::Gateway::default()),
+            Arc::new(charging::Charging),
+        ],
         |c| {
             c.grpc.listen = format!("127.0.0.1:{grpc_port}").parse().unwrap();
             c.charging.gateway_grpc_url = format!("http://127.0.0.1:{grpc_port}");

@@ -274,19 +274,7 @@ async fn twenty_concurrent_stops_move_the_order_once() {
         assert_eq!(*s, StatusCode::OK, "a repeated stop is accepted: {b}");
     }
     w.until(&d, &id, "settled", 20).await;
-    let t = w.app.ok(w
-        .app
-        .get(
-            &format!("/api/v1/charging/orders/{id}/transitions"),
-            &d.token,
-        )
-        .await);
-    let to: Vec<&str> = t
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["to_state"].as_str().unwrap())
-        .collect();
+    let to = w.states(&d.token, &id).await;
     assert_eq!(
         to,
         [

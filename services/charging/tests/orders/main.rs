@@ -33,7 +33,7 @@ pub async fn world_with(tweak: impl FnOnce(&mut runtime::Config)) -> World {
     let device_port = testkit::free_port();
     let app = apptest::spawn_with(
         vec![
-            Arc::new(gateway::Gateway),
+            Arc::new(gateway::Gateway::default()),
             Arc::new(charging::Charging),
             Arc::new(billing::Billing),
             Arc::new(payment::Payment::default()),
@@ -176,6 +176,17 @@ impl World {
             )
             .await;
         assert_eq!(r.0, StatusCode::OK, "stop {id}: {}", r.1);
+    }
+
+    /// The states the order moved to, in order, from its transitions as `token` sees them.
+    pub async fn states(&self, token: &str, id: &str) -> Vec<String> {
+        let path = format!("/api/v1/charging/orders/{id}/transitions");
+        let t = self.app.ok(self.app.get(&path, token).await);
+        t.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["to_state"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// Polls the order until `state` (within `secs`).

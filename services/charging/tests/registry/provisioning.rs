@@ -13,7 +13,10 @@ async fn binding_a_socket_provisions_it_offline_first_then_ok() {
     let device_port = testkit::free_port();
     let grpc_port = testkit::free_port();
     let app = apptest::spawn_with(
-        vec![Arc::new(charging::Charging), Arc::new(gateway::Gateway)],
+        vec![
+            Arc::new(charging::Charging),
+            Arc::new(gateway::Gateway::default()),
+        ],
         |c| {
             c.gateway.device_listen = format!("127.0.0.1:{device_port}").parse().unwrap();
             c.grpc.listen = format!("127.0.0.1:{grpc_port}").parse().unwrap();

@@ -17,13 +17,15 @@ use crate::sessions::Sessions;
 pub struct Api {
     ctx: ServiceContext,
     sessions: OnceCell<Sessions>,
+    local: crate::Local,
 }
 
 impl Api {
-    pub fn new(ctx: ServiceContext) -> Self {
+    pub fn new(ctx: ServiceContext, local: crate::Local) -> Self {
         Self {
             ctx,
             sessions: OnceCell::new(),
+            local,
         }
     }
 
@@ -36,10 +38,17 @@ impl Api {
         let command = ForwardedCommand {
             request: Some(request),
         };
-        calling::call(&self.ctx.bus, sessions, &self.ctx.config.gateway, command)
-            .await
-            .map(Response::new)
-            .map_err(|e| Status::invalid_argument(e.0))
+        let local = self.local.get();
+        calling::call(
+            &self.ctx.bus,
+            sessions,
+            &self.ctx.config.gateway,
+            local,
+            command,
+        )
+        .await
+        .map(Response::new)
+        .map_err(|e| Status::invalid_argument(e.0))
     }
 }
 

@@ -6,9 +6,11 @@ use proto::pylon::gateway::v1::gateway_service_server::{GatewayService, GatewayS
 use runtime::{GrpcRoutes, ServiceContext};
 use tonic::{Request, Response, Status};
 
-pub fn register(ctx: ServiceContext, routes: &mut GrpcRoutes) {
+pub fn register(ctx: ServiceContext, local: crate::Local, routes: &mut GrpcRoutes) {
     routes.add(GatewayServiceServer::new(Api { ctx: ctx.clone() }));
-    routes.add(DeviceControlServer::new(super::control::Api::new(ctx)));
+    routes.add(DeviceControlServer::new(super::control::Api::new(
+        ctx, local,
+    )));
 }
 
 struct Api {

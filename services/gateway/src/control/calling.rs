@@ -1,6 +1,8 @@
-//! The calling side: any replica validates a command, finds the replica holding the
-//! device's connection in `device_sessions` and asks it over NATS.
+//! The calling side: any replica validates a command; when it holds the device's
+//! connection itself it runs the command there, otherwise it finds the replica holding
+//! it in `device_sessions` and asks it over NATS.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::RequestErrorKind;
@@ -9,20 +11,24 @@ use proto::pylon::gateway::v1::forwarded_reply::Reply;
 use proto::pylon::gateway::v1::{CommandOutcome, CommandResult, ForwardedCommand, ForwardedReply};
 use runtime::config::GatewayConfig;
 
-use super::{rules, subject};
-use crate::domain::command::{Invalid, outcome, prepare};
+use super::{executing, rules, subject, transfer};
+use crate::domain::command::{Invalid, Work, outcome, prepare};
+use crate::listener::Shared;
 use crate::sessions::Sessions;
 
 /// Runs a command wherever its device is connected. `Err` when the request cannot
-/// become a frame (nothing was sent).
+/// become a frame (nothing was sent). `local`: this replica's connections, when it
+/// serves devices.
 pub async fn call(
     bus: &bus::Bus,
     sessions: &Sessions,
     config: &GatewayConfig,
+    local: Option<&Arc<Shared>>,
     command: ForwardedCommand,
 ) -> Result<CommandResult, Invalid> {
     // Validate here, so a bad request fails fast and identically on every replica.
-    let target = prepare(&command)?.target();
+    let work = prepare(&command)?;
+    let target = work.target();
     // A firmware image makes the request large: past the server's limit NATS would
     // refuse it, so say which field is too big instead.
     let size = command.encoded_len();
@@ -37,6 +43,16 @@ pub async fn call(
         ));
     }
     let connection = target.connection_id();
+    // Held here: no session lookup, no NATS round trip; the same executor as a
+    // forwarded command, so the result is the same.
+    if let Some(shared) = local
+        && shared.commands_for(&connection).is_some()
+    {
+        return Ok(match work {
+            Work::Command(plan) => executing::run(shared, plan).await,
+            Work::Transfer(t) => transfer::start(shared, t),
+        });
+    }
     let Some(session) = sessions.get(&connection).await else {
         return Ok(outcome(
             CommandOutcome::DeviceOffline,

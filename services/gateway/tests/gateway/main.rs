@@ -130,9 +130,14 @@ impl Replica {
         let s = stop.clone();
         let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
-            runtime::app::run(config, vec![Arc::new(gateway::Gateway)], s, |b| {
-                let _ = bound_tx.send(b);
-            })
+            runtime::app::run(
+                config,
+                vec![Arc::new(gateway::Gateway::default())],
+                s,
+                |b| {
+                    let _ = bound_tx.send(b);
+                },
+            )
             .await
         });
         let bound = bound_rx.await.expect("the gateway app did not start");
