@@ -16,7 +16,9 @@ use crate::store::accounts;
 /// Ids remembered at most; past it the memo starts over (a lookup is only a query).
 const CAPACITY: usize = 200_000;
 
-type Key = (Uuid, AccountKind, &'static str, String);
+/// The database (host, port, name: one process may serve several, as tests do), then
+/// the account's tenant, kind and owner.
+type Key = (String, Uuid, AccountKind, &'static str, String);
 
 static KNOWN: LazyLock<Mutex<HashMap<Key, Uuid>>> = LazyLock::new(Mutex::default);
 
@@ -28,7 +30,14 @@ pub async fn ensure(
     owner_kind: &'static str,
     owner_key: &str,
 ) -> sqlx::Result<Uuid> {
-    let key = (tenant, kind, owner_kind, owner_key.to_owned());
+    let db = pool.connect_options();
+    let database = format!(
+        "{}:{}/{}",
+        db.get_host(),
+        db.get_port(),
+        db.get_database().unwrap_or_default()
+    );
+    let key = (database, tenant, kind, owner_kind, owner_key.to_owned());
     if let Some(id) = known(&key) {
         return Ok(id);
     }
