@@ -23,8 +23,8 @@ pub struct ChargingConfig {
     /// (a pile that lost its link resends its settlement when it is back); the floor of
     /// 2 s exists so tests can watch the timeout without waiting for it.
     pub settlement_timeout_secs: u64,
-    /// Device events (PYLON_DEVICE) the orders and live-state consumers each handle at
-    /// once; one device's events stay in order. An order's settlement (rating, capture)
+    /// Device events (PYLON_DEVICE) the orders consumer handles at once; one device's
+    /// events stay in order (the live-state consumer merges batches instead). An order's settlement (rating, capture)
     /// runs inside its `charging_ended` event, so this bounds the settlements in flight.
     /// 1 handles one event at a time.
     pub device_event_concurrency: usize,
