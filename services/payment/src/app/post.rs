@@ -97,8 +97,7 @@ pub async fn apply(
         check_floor(kind, a.balance_fen, a.credit_limit_fen, entry.delta(a.id))?;
     }
     let amounts: Vec<i64> = entry.postings.iter().map(|p| p.amount_fen).collect();
-    journal::insert_postings(conn, entry_id, &ids, &amounts).await?;
-    accounts::apply(conn, &ids, &amounts).await?;
+    journal::post_amounts(conn, entry_id, &ids, &amounts).await?;
     announce(conn, ns, req, entry_id, entry, &locked).await
 }
 

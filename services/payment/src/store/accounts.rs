@@ -84,19 +84,6 @@ pub async fn lock(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<Loc
     .await
 }
 
-/// Adds each delta to its account's balance.
-pub async fn apply(conn: &mut PgConnection, ids: &[Uuid], deltas: &[i64]) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE payment.accounts a SET balance_fen = a.balance_fen + d.delta \
-         FROM UNNEST($1::uuid[], $2::bigint[]) AS d(id, delta) WHERE a.id = d.id",
-    )
-    .bind(ids)
-    .bind(deltas)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn set_credit_limit<'c>(
     db: impl PgExecutor<'c>,
     id: Uuid,

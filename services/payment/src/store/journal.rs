@@ -56,15 +56,19 @@ pub async fn claim(
     })
 }
 
-pub async fn insert_postings(
+/// Writes the entry's postings and adds each to its account's balance, in one
+/// statement (the accounts are locked by the caller).
+pub async fn post_amounts(
     conn: &mut PgConnection,
     entry: Uuid,
     accounts: &[Uuid],
     amounts: &[i64],
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO payment.postings (entry_id, account_id, amount_fen) \
-         SELECT $1, a, m FROM UNNEST($2::uuid[], $3::bigint[]) AS t(a, m)",
+        "WITH postings AS (INSERT INTO payment.postings (entry_id, account_id, amount_fen) \
+         SELECT $1, a, m FROM UNNEST($2::uuid[], $3::bigint[]) AS t(a, m)) \
+         UPDATE payment.accounts a SET balance_fen = a.balance_fen + d.delta \
+         FROM UNNEST($2::uuid[], $3::bigint[]) AS d(id, delta) WHERE a.id = d.id",
     )
     .bind(entry)
     .bind(accounts)
