@@ -78,10 +78,10 @@ pub enum Inserted {
     PortBusy,
 }
 
+/// Inserts a new order (on a connection outside any transaction: a taken key or port
+/// fails the statement, then the earlier order is read). The trigger claims the key
+/// before the port, so a repeated request finds its own order even while it is live.
 pub async fn insert(conn: &mut PgConnection, o: &OrderRow) -> sqlx::Result<Inserted> {
-    if let Some(existing) = by_key(&mut *conn, o.tenant_id, &o.idempotency_key).await? {
-        return Ok(Inserted::Existing(existing));
-    }
     let r = sqlx::query(
         "INSERT INTO charging.orders (id, tenant_id, user_id, device_id, port, node_path, protocol, state, \
          limit_kind, limit_value, hold_fen, device_order_ref, tariff_id, tariff_version, idempotency_key, \
@@ -111,7 +111,7 @@ pub async fn insert(conn: &mut PgConnection, o: &OrderRow) -> sqlx::Result<Inser
             Ok(Inserted::PortBusy)
         }
         Err(sqlx::Error::Database(e)) if e.constraint() == Some(KEY_TAKEN) => {
-            // The same key raced in: return that order.
+            // The same key was used before (or raced in): return that order.
             match by_key(conn, o.tenant_id, &o.idempotency_key).await? {
                 Some(existing) => Ok(Inserted::Existing(existing)),
                 None => Err(sqlx::Error::Database(e)),
