@@ -13,6 +13,7 @@ pub mod quote;
 pub mod rate_session;
 pub mod request_invoice;
 pub mod resolve;
+pub mod tariff_bodies;
 pub mod tariffs;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -28,6 +29,7 @@ use crate::store::TenantScope;
 pub struct Ctx {
     pub pool: PgPool,
     pub ns: bus::Namespace,
+    pub tariff_bodies: tariff_bodies::TariffBodies,
 }
 
 impl Ctx {
@@ -35,6 +37,7 @@ impl Ctx {
         Ok(Self {
             pool: svc.db()?.clone(),
             ns: svc.bus.namespace.clone(),
+            tariff_bodies: tariff_bodies::TariffBodies::default(),
         })
     }
 }

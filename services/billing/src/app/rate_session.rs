@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::bills::{self, BillRecord};
 use super::{Ctx, tenant_of_path};
+use crate::domain::items;
 use crate::domain::reconcile::{Reconciliation, reconcile};
-use crate::domain::{items, tariff};
 use crate::error::{BillingError, Result};
 use crate::events::{self, timestamp};
 use crate::store::{self, bills::BillRow, bills::ItemRow};
@@ -60,10 +60,7 @@ pub async fn run(ctx: &Ctx, r: RateInput) -> Result<(BillRecord, bool)> {
     if let Some(row) = store::bills::by_order(&ctx.pool, r.tenant, &r.order_ref).await? {
         return Ok((bills::one(ctx, row).await?, false));
     }
-    let version = store::versions::get(&ctx.pool, r.tenant, r.tariff_id, r.tariff_version)
-        .await?
-        .ok_or(BillingError::NotFound("tariff version"))?;
-    let body = tariff::from_stored(version.body.0, r.tariff_id, r.tariff_version)?;
+    let body = super::tariff_bodies::body(ctx, r.tenant, r.tariff_id, r.tariff_version).await?;
     let facts = r.facts.clone();
     // Up to 100 000 meter samples: bounded, but not free, so off the async workers.
     let bill = tokio::task::spawn_blocking(move || pricing::rate(&body, &facts))
