@@ -29,13 +29,16 @@ pub fn spawn(ctx: Ctx, order: OrderRow, effects: Vec<Effect>) {
 pub async fn run(ctx: &Ctx, mut order: OrderRow, effects: Vec<Effect>) {
     let mut queue: VecDeque<Effect> = effects.into();
     while let Some(effect) = queue.pop_front() {
-        let next = match effect {
-            Effect::SendStart => start(ctx, &order).await,
-            Effect::SendStop => stop(ctx, &order).await,
-            Effect::ReleaseHold => release(ctx, &order).await,
-            Effect::Settle => settle::settle(ctx, &order, false).await,
-            Effect::SettleFromMeter => settle::settle(ctx, &order, true).await,
-        };
+        let next = with_retries(effect, || async {
+            match effect {
+                Effect::SendStart => start(ctx, &order).await,
+                Effect::SendStop => stop(ctx, &order).await,
+                Effect::ReleaseHold => release(ctx, &order).await,
+                Effect::Settle => settle::settle(ctx, &order, false).await,
+                Effect::SettleFromMeter => settle::settle(ctx, &order, true).await,
+            }
+        })
+        .await;
         match next {
             Ok(Some((o, more))) => {
                 order = o;
@@ -45,6 +48,47 @@ pub async fn run(ctx: &Ctx, mut order: OrderRow, effects: Vec<Effect>) {
             Err(e) => tracing::warn!(order = %order.id, ?effect, error = %e, "order effect failed"),
         }
     }
+}
+
+/// Pauses between tries of an effect that moves money, after a failure that may pass
+/// (a service or the database busy or briefly away): about 18 s in all, within the
+/// device events' ack wait (30 s), since a settlement runs inside its event's handler.
+const RETRY_DELAYS_MS: [u64; 5] = [250, 1_000, 2_000, 5_000, 10_000];
+
+/// Runs `attempt`; the money effects (rating + capture, release) are idempotent by
+/// their keys, so a transient failure is tried again rather than leaving the order to
+/// its deadline (an `ended` order would time out to `needs_review` although its pile's
+/// settlement arrived). Starting and stopping are not repeated here: the gateway
+/// already resends a command once, and the deadline handles the rest.
+async fn with_retries<F, Fut>(effect: Effect, attempt: F) -> Result<Next, ChargingError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Next, ChargingError>>,
+{
+    let repeatable = matches!(
+        effect,
+        Effect::Settle | Effect::SettleFromMeter | Effect::ReleaseHold
+    );
+    let mut delays = RETRY_DELAYS_MS.iter();
+    loop {
+        match attempt().await {
+            Err(e) if repeatable && transient(&e) => match delays.next() {
+                Some(ms) => {
+                    tracing::warn!(?effect, error = %e, retry_in_ms = ms, "order effect failed, will retry");
+                    tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
+                }
+                None => return Err(e),
+            },
+            other => return other,
+        }
+    }
+}
+
+fn transient(e: &ChargingError) -> bool {
+    matches!(
+        e,
+        ChargingError::Upstream(_) | ChargingError::Db(_) | ChargingError::Bus(_)
+    )
 }
 
 fn limit(o: &OrderRow) -> Limit {
@@ -154,4 +198,57 @@ async fn release(ctx: &Ctx, o: &OrderRow) -> Result<Next, ChargingError> {
         .await
         .map_err(|s| ChargingError::Upstream(format!("payment: {}", s.message())))?;
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Fails with `error` the first `failures` times, then succeeds; counts the tries.
+    async fn flaky(
+        effect: Effect,
+        failures: usize,
+        error: fn() -> ChargingError,
+    ) -> (Result<Next, ChargingError>, usize) {
+        let tries = AtomicUsize::new(0);
+        let result = with_retries(effect, || async {
+            if tries.fetch_add(1, Ordering::SeqCst) < failures {
+                Err(error())
+            } else {
+                Ok(None)
+            }
+        })
+        .await;
+        (result, tries.load(Ordering::SeqCst))
+    }
+
+    fn busy() -> ChargingError {
+        ChargingError::Upstream("billing: unavailable".into())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_settlement_that_failed_for_a_moment_is_tried_again() {
+        let (result, tries) = flaky(Effect::Settle, 2, busy).await;
+        assert!(result.is_ok());
+        assert_eq!(tries, 3);
+        let (result, tries) = flaky(Effect::ReleaseHold, 1, busy).await;
+        assert!(result.is_ok());
+        assert_eq!(tries, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_end_and_only_money_effects_with_passing_failures_are_repeated() {
+        let (result, tries) = flaky(Effect::Settle, usize::MAX, busy).await;
+        assert!(result.is_err(), "gives up in the end");
+        assert_eq!(tries, RETRY_DELAYS_MS.len() + 1);
+        let (_, tries) = flaky(Effect::Settle, usize::MAX, || {
+            ChargingError::Invalid("order has no tariff".into())
+        })
+        .await;
+        assert_eq!(tries, 1, "a failure that cannot pass is not repeated");
+        let (_, tries) = flaky(Effect::SendStart, usize::MAX, busy).await;
+        assert_eq!(tries, 1, "starts are not repeated here");
+    }
 }
