@@ -178,7 +178,17 @@ async fn a_thousand_orders_on_a_thousand_ports_started_at_once_all_settle() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(states, [("settled".to_owned(), ORDERS as i64)]);
+    if states != [("settled".to_owned(), ORDERS as i64)] {
+        // What the stragglers say, for the failure message.
+        let stuck: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT id::text, state, failure, updated_at::text FROM charging.orders \
+             WHERE state <> 'settled' LIMIT 5",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        panic!("not all settled: {states:?}; e.g. {stuck:?}");
+    }
 
     // Each order is exactly what its pile reported, priced by the tariff.
     type Row = (
