@@ -9,6 +9,7 @@
 //!    scheduled time (so a stall is not hidden), and
 //! 2. measures login throughput with the configured argon2 parameters.
 
+use crate::bench::stats::pct;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -281,14 +282,6 @@ async fn run(
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 /// Sends `rate` requests per second for `seconds`; returns sorted latencies (from each

@@ -93,7 +93,7 @@ async fn run(
     let namespace = format!("bench{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let ns = bus::Namespace::new(&namespace)?;
 
-    let load_before = report::load_average();
+    let load_before = crate::bench::procfs::load_average();
     let mut phases = Vec::new();
     let wanted: &[(&'static str, u32)] = match args.phase {
         Phase::One => &[("one", 1)],
@@ -112,7 +112,7 @@ async fn run(
         cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
         namespace,
         load_average_before: load_before,
-        load_average_after: report::load_average(),
+        load_average_after: crate::bench::procfs::load_average(),
         analyzed: !args.no_analyze,
         phases,
         passed,

@@ -8,6 +8,7 @@ mod orders;
 mod process;
 mod procfs;
 mod scratch;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

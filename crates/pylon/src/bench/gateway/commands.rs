@@ -266,9 +266,9 @@ fn percentiles(mut v: Vec<Duration>) -> Percentiles {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     Percentiles {
         calls: v.len() as u64,
-        p50_ms: ms(super::latency::pct(&v, 50.0)),
-        p90_ms: ms(super::latency::pct(&v, 90.0)),
-        p99_ms: ms(super::latency::pct(&v, 99.0)),
+        p50_ms: ms(crate::bench::stats::pct(&v, 50.0)),
+        p90_ms: ms(crate::bench::stats::pct(&v, 90.0)),
+        p99_ms: ms(crate::bench::stats::pct(&v, 99.0)),
         max_ms: ms(v.last().copied().unwrap_or_default()),
     }
 }

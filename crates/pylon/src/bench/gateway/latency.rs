@@ -17,6 +17,8 @@ use async_nats::jetstream::consumer::{DeliverPolicy, pull};
 use futures::StreamExt as _;
 use prost::Message as _;
 use serde::Serialize;
+
+use crate::bench::stats::pct;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::time::Instant;
 
@@ -187,26 +189,4 @@ pub async fn run(
         max_ms: ms(lat.last().copied().unwrap_or_default()),
         cpu,
     })
-}
-
-/// The `p`-th percentile of sorted samples (nearest rank).
-pub fn pct(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_by_nearest_rank() {
-        let v: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
-        assert_eq!(pct(&v, 50.0), Duration::from_millis(51));
-        assert_eq!(pct(&v, 99.0), Duration::from_millis(99));
-        assert_eq!(pct(&[], 99.0), Duration::ZERO);
-    }
 }

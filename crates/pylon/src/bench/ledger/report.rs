@@ -2,12 +2,12 @@
 //! shows) or as JSON (`--json`, what the smoke test reads).
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use serde::Serialize;
 
 use super::books::Checks;
 use super::load::Outcome;
+use crate::bench::stats::Latency;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -42,36 +42,6 @@ pub struct PhaseReport {
     pub hold: Latency,
     pub capture: Latency,
     pub checks: Checks,
-}
-
-/// Latency of the calls that succeeded, in milliseconds.
-#[derive(Clone, Debug, Serialize)]
-pub struct Latency {
-    pub count: usize,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-}
-
-impl Latency {
-    fn of(mut samples: Vec<Duration>) -> Self {
-        samples.sort_unstable();
-        let at = |p: f64| {
-            let Some(last) = samples.len().checked_sub(1) else {
-                return 0.0;
-            };
-            let i = ((p / 100.0) * last as f64).round() as usize;
-            samples
-                .get(i.min(last))
-                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-        };
-        Self {
-            count: samples.len(),
-            p50_ms: at(50.0),
-            p99_ms: at(99.0),
-            max_ms: at(100.0),
-        }
-    }
 }
 
 impl PhaseReport {
@@ -176,11 +146,4 @@ impl Report {
         );
         s
     }
-}
-
-/// The 1, 5 and 15 minute load averages, if `/proc/loadavg` can be read (Linux).
-pub fn load_average() -> Option<[f64; 3]> {
-    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
-    let mut it = text.split_whitespace().map(str::parse::<f64>);
-    Some([it.next()?.ok()?, it.next()?.ok()?, it.next()?.ok()?])
 }

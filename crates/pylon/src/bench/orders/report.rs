@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::cpu::CpuUse;
 use super::drive::{Call, FINAL, Outcome};
 use super::watch::Tracks;
+use crate::bench::stats::Latency;
 
 /// The stages of an order, in order; `created` is when the driver sent the request.
 pub const STAGES: [&str; 6] = [
@@ -21,33 +22,6 @@ pub const STAGES: [&str; 6] = [
     "ended",
     "settled",
 ];
-
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Latency {
-    pub count: usize,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-}
-
-impl Latency {
-    pub fn of(mut ms: Vec<f64>) -> Self {
-        ms.sort_by(f64::total_cmp);
-        let at = |p: f64| {
-            let Some(last) = ms.len().checked_sub(1) else {
-                return 0.0;
-            };
-            let i = ((p / 100.0) * last as f64).round() as usize;
-            ms.get(i.min(last)).copied().unwrap_or(0.0)
-        };
-        Self {
-            count: ms.len(),
-            p50_ms: at(50.0),
-            p99_ms: at(99.0),
-            max_ms: at(100.0),
-        }
-    }
-}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Stage {
@@ -176,7 +150,7 @@ pub fn build(
         .map(|(i, v)| Stage {
             from: STAGES[i],
             to: STAGES[i + 1],
-            latency: Latency::of(v),
+            latency: Latency::of_ms(v),
         })
         .collect();
     let api_of = |c: Option<Call>, name: &'static str| {
@@ -188,7 +162,7 @@ pub fn build(
         ApiCall {
             call: name,
             errors: calls.iter().filter(|t| !t.ok).count(),
-            latency: Latency::of(
+            latency: Latency::of_ms(
                 calls
                     .iter()
                     .map(|t| t.took.as_secs_f64() * 1000.0)
@@ -223,7 +197,7 @@ pub fn build(
         created_per_s: created.len() as f64 / arrivals_secs.max(1e-3),
         settled_per_s: settled_in_window as f64 / window.as_secs_f64(),
         stages,
-        end_to_end: Latency::of(total),
+        end_to_end: Latency::of_ms(total),
         api,
         api_all,
         cpu,
