@@ -91,11 +91,24 @@ impl<T> Paged<T> {
             offset: page.offset,
         }
     }
+
+    /// A page with the total as SQL counts it (`count(*)` is a bigint; never negative).
+    pub fn counted(items: Vec<T>, total: i64, page: Page) -> Self {
+        Self::new(items, u64::try_from(total).unwrap_or(0), page)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_counted_page_takes_the_sql_count() {
+        let p = Page::new(Some(10), Some(20)).unwrap();
+        let page = Paged::counted(vec![1, 2], 42, p);
+        assert_eq!((page.total, page.limit, page.offset), (42, 10, 20));
+        assert_eq!(Paged::<u8>::counted(vec![], -1, p).total, 0);
+    }
 
     #[test]
     fn defaults_and_bounds() {

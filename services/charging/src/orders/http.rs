@@ -224,9 +224,9 @@ async fn mine(
     let tenant = uuid("tenant", &caller.tenant)?;
     let user = uuid("user", &caller.subject)?;
     let (rows, total) = list::page(&ctx, &list::own(tenant, user, &q), page.sql()).await?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.iter().map(OrderView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }

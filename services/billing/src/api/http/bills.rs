@@ -41,9 +41,9 @@ pub async fn list(
         to: q.to,
     };
     let (rows, total) = app::bills::list(&ctx, &f, page).await?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.into_iter().map(BillView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }
@@ -82,9 +82,9 @@ pub async fn mine(
         to: q.to,
     };
     let (rows, total) = app::bills::list(&ctx, &f, page).await?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.into_iter().map(BillView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }

@@ -87,7 +87,7 @@ pub async fn list(
             InvoiceRequestView::new(r, own || pii)
         })
         .collect();
-    Ok(ok(Paged::new(items, total.max(0) as u64, page)))
+    Ok(ok(Paged::counted(items, total, page)))
 }
 
 #[derive(Deserialize)]

@@ -36,9 +36,9 @@ pub async fn list(
         q: q.q.filter(|s| !s.is_empty()),
     };
     let (rows, total) = app::tariffs::list(&ctx, &f, page).await?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.into_iter().map(TariffSummaryView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }
@@ -157,9 +157,9 @@ pub async fn assignments(
         tariff_id: q.tariff_id,
     };
     let (rows, total) = app::assignments::list(&ctx, &f, page).await?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.into_iter().map(AssignmentView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }

@@ -75,7 +75,7 @@ pub async fn list(
         .into_iter()
         .map(|c| CardView::new(c, unmasked))
         .collect();
-    Ok(ok(Paged::new(items, total.max(0) as u64, page)))
+    Ok(ok(Paged::counted(items, total, page)))
 }
 
 #[derive(Deserialize)]
@@ -210,7 +210,7 @@ pub async fn mine(
         .await
         .map_err(ChargingError::from)?;
     let items = items.into_iter().map(|c| CardView::new(c, true)).collect();
-    Ok(ok(Paged::new(items, total.max(0) as u64, page)))
+    Ok(ok(Paged::counted(items, total, page)))
 }
 
 /// `DELETE /api/v1/charging/me/cards/{card_no}`

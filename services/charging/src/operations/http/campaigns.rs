@@ -183,7 +183,7 @@ pub async fn list(
         let (all, per) = campaigns::counts(&ctx, &c).await?;
         items.push(CampaignView::new(c, &all, &per));
     }
-    Ok(ok(Paged::new(items, total.max(0) as u64, page)))
+    Ok(ok(Paged::counted(items, total, page)))
 }
 
 /// The campaign if the caller holds `permission` over it; 404 otherwise.
@@ -231,9 +231,9 @@ pub async fn devices(
     let (rows, total) = targets::list(&ctx.pool, c.id, q.state.as_deref(), page.sql())
         .await
         .map_err(ChargingError::from)?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.into_iter().map(TargetView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }

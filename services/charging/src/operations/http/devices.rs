@@ -155,9 +155,9 @@ pub async fn operations(
     let (rows, total) = audit::list(&ctx.pool, &f, page.sql())
         .await
         .map_err(ChargingError::from)?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.into_iter().map(OperationView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }

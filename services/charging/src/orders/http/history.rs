@@ -40,9 +40,9 @@ pub async fn list(
     let page = Page::new(q.limit, q.offset)?;
     let f = history::filter(&ctx, reach(&auth)?, &q).await?;
     let (rows, total) = history::page(&ctx, &f, page.sql()).await?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.iter().map(OrderView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }

@@ -99,9 +99,9 @@ pub async fn list(
     let (rows, total) = store::list(&ctx.pool, &f, page.sql())
         .await
         .map_err(ChargingError::from)?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.into_iter().map(DeviceView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }

@@ -70,9 +70,9 @@ pub async fn list(
     let (rows, total) = store::list(&ctx.pool, &reach, page.sql())
         .await
         .map_err(crate::error::ChargingError::from)?;
-    Ok(ok(Paged::new(
+    Ok(ok(Paged::counted(
         rows.into_iter().map(SiteView::from).collect(),
-        total.max(0) as u64,
+        total,
         page,
     )))
 }
