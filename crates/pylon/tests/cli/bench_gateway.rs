@@ -6,7 +6,7 @@ use crate::Env;
 #[tokio::test]
 async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
     let env = Env::new().await;
-    let out = env.output(&[
+    let r = env.json(&[
         "bench",
         "gateway",
         "--piles",
@@ -31,10 +31,6 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
         "8",
         "--json",
     ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {}: {stderr}", out.status);
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
 
     // Idle connections: every pile held, as both sides count them.
     let c = &r["connect"];

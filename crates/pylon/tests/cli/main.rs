@@ -63,6 +63,15 @@ impl Env {
         self.command(args).output().unwrap()
     }
 
+    /// Runs a command that prints JSON (`--json`); it must succeed.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.output(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "exit {}: {stderr}", out.status);
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
     pub fn spawn(&self, args: &[&str]) -> Running {
         let child = self
             .command(args)
