@@ -95,15 +95,13 @@ async fn no_confirmation_after_the_resend_fails_the_start_and_releases_the_hold(
     // The pile ignores the start and its one resend (same message id): the gateway's
     // command ends without an answer.
     pile.drop_commands(2).await.unwrap();
-    let (s, o) = w
-        .start(
+    let id = w
+        .started(
             &d,
             "silent-start",
             json!({"device_id": device, "port": 1, "duration_secs": 3600, "hold_fen": 1_000}),
         )
         .await;
-    assert_eq!(s, StatusCode::OK, "{o}");
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
     let o = w.until(&d, &id, "start_failed", 15).await;
     assert!(o["failure"].as_str().is_some_and(|f| !f.is_empty()), "{o}");
     // Both transmissions reached the pile and were ignored, with one message id.
@@ -141,14 +139,13 @@ async fn a_settlement_that_never_comes_closes_the_order_from_its_last_meter_samp
     w.tariff().await;
     let (pile, mut sim, device) = w.pile_with(metered_pile(&w, 52)).await;
     let d = w.driver_with(3_000).await;
-    let (_, o) = w
-        .start(
+    let id = w
+        .started(
             &d,
             "lost-end",
             json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 1_000}),
         )
         .await;
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
     w.until(&d, &id, "charging", 15).await;
     // A few meter samples reach the order; then the pile goes silent for good (its
     // settlement would only be sent once it speaks again).
@@ -286,14 +283,13 @@ async fn a_duplicate_settlement_is_billed_and_captured_once() {
     let (pile, mut sim, device) = w.pile_with(metered_pile(&w, 53)).await;
     let d = w.driver_with(3_000).await;
     // 100 Wh at 1.5 kW: the pile ends the charge by itself after 4 minutes of its time.
-    let (_, o) = w
-        .start(
+    let id = w
+        .started(
             &d,
             "twice",
             json!({"device_id": device, "port": 2, "energy_wh": 100, "hold_fen": 1_000}),
         )
         .await;
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
     let Some(SimEvent::Settled { energy_wh, .. }) = sim
         .wait_for(Duration::from_secs(15), |e| {
             matches!(e, SimEvent::Settled { .. })
@@ -338,15 +334,13 @@ async fn a_busy_or_faulted_port_is_refused_and_nothing_is_held() {
     let second = w.driver_with(3_000).await;
 
     // Busy: another driver's order is live on port 1.
-    let (s, o) = w
-        .start(
+    let id = w
+        .started(
             &first,
             "busy-1",
             json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 1_000}),
         )
         .await;
-    assert_eq!(s, StatusCode::OK, "{o}");
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
     w.until(&first, &id, "charging", 15).await;
     let (s, e) = w
         .start(

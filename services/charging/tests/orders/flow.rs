@@ -17,9 +17,7 @@ async fn scan_pay_charge_stop_settle_on_a_dny_pile() {
     let d = w.driver_with(5_000).await;
 
     let body = json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 2_000});
-    let (s, o) = w.start(&d, "o1", body.clone()).await;
-    assert_eq!(s, StatusCode::OK, "{o}");
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
+    let id = w.started(&d, "o1", body.clone()).await;
     // The same request again is the same order; another on the busy port is refused.
     let (_, again) = w.start(&d, "o1", body.clone()).await;
     assert_eq!(again["data"]["id"], id.as_str());
@@ -75,15 +73,13 @@ async fn an_offline_pile_fails_the_start_and_releases_the_hold() {
     w.tariff().await;
     w.register("0badc0de", "dny").await;
     let d = w.driver_with(3_000).await;
-    let (s, o) = w
-        .start(
+    let id = w
+        .started(
             &d,
             "x",
             json!({"device_id": "0badc0de", "port": 1, "until_full": true, "hold_fen": 1_000}),
         )
         .await;
-    assert_eq!(s, StatusCode::OK, "{o}");
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
     let o = w.until(&d, &id, "start_failed", 15).await;
     assert!(
         o["failure"].as_str().unwrap().contains("not connected"),
@@ -171,14 +167,13 @@ async fn an_operator_force_ends_an_order_whose_pile_went_silent() {
     w.tariff().await;
     let (pile, _sim, device) = w.registered_pile(43).await;
     let d = w.driver_with(3_000).await;
-    let (_, o) = w
-        .start(
+    let id = w
+        .started(
             &d,
             "s",
             json!({"device_id": device, "port": 1, "until_full": true, "hold_fen": 1_000}),
         )
         .await;
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
     w.until(&d, &id, "charging", 15).await;
     pile.set_silent(true).await.unwrap();
     let path = format!("/api/v1/charging/orders/{id}/force-end");
@@ -221,14 +216,13 @@ async fn a_pile_that_reconnects_mid_charge_keeps_its_order_and_settles() {
     config.profile_mut().backoff_min = Duration::from_secs(1);
     let (pile, mut sim, device) = w.pile_with(config).await;
     let d = w.driver_with(3_000).await;
-    let (_, o) = w
-        .start(
+    let id = w
+        .started(
             &d,
             "r",
             json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 1_000}),
         )
         .await;
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
     w.until(&d, &id, "charging", 15).await;
     // The modem drops the connection; the pile keeps charging and comes back.
     pile.reconnect().await.unwrap();
@@ -261,9 +255,7 @@ async fn twenty_concurrent_stops_move_the_order_once() {
     let (pile, _sim, device) = w.registered_pile(43).await;
     let d = w.driver_with(5_000).await;
     let body = json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 2_000});
-    let (s, o) = w.start(&d, "race-stop", body).await;
-    assert_eq!(s, StatusCode::OK, "{o}");
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
+    let id = w.started(&d, "race-stop", body).await;
     w.until(&d, &id, "charging", 15).await;
 
     // Every request decides on the order as it read it; only one may write its decision.

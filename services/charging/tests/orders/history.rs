@@ -419,15 +419,13 @@ async fn a_settled_orders_receipt_matches_the_order_and_its_bill() {
     .await
     .expect("the pile registered");
     let d = w.driver_with(5_000).await;
-    let (s, o) = w
-        .start(
+    let id = w
+        .started(
             &d,
             "receipt",
             json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 2_000}),
         )
         .await;
-    assert_eq!(s, StatusCode::OK, "{o}");
-    let id = o["data"]["id"].as_str().unwrap().to_owned();
     let receipt_path = format!("/api/v1/charging/me/orders/{id}/receipt");
     w.until(&d, &id, "charging", 15).await;
 

@@ -165,6 +165,13 @@ impl World {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// [`World::start`] that must be accepted; the new order's id.
+    pub async fn started(&self, d: &Driver, key: &str, body: Value) -> String {
+        let (s, o) = self.start(d, key, body).await;
+        assert_eq!(s, StatusCode::OK, "start {key}: {o}");
+        o["data"]["id"].as_str().unwrap().to_owned()
+    }
+
     /// The driver stops the order; it must be accepted.
     pub async fn stop(&self, d: &Driver, id: &str) {
         let r = self
