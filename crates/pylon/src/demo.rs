@@ -251,7 +251,8 @@ async fn driver(api: &Api, tenant: &str, i: u32) -> anyhow::Result<String> {
     Ok(token)
 }
 
-async fn top_up(api: &Api, token: &str) -> anyhow::Result<()> {
+/// The driver's spendable balance.
+async fn balance(api: &Api, token: &str) -> anyhow::Result<i64> {
     let w = api
         .ok(
             reqwest::Method::GET,
@@ -260,7 +261,11 @@ async fn top_up(api: &Api, token: &str) -> anyhow::Result<()> {
             None,
         )
         .await?;
-    if w["balance_fen"].as_i64().unwrap_or(0) >= 5_000 {
+    Ok(w["balance_fen"].as_i64().unwrap_or(0))
+}
+
+async fn top_up(api: &Api, token: &str) -> anyhow::Result<()> {
+    if balance(api, token).await? >= 5_000 {
         return Ok(());
     }
     let r = api
@@ -278,15 +283,7 @@ async fn top_up(api: &Api, token: &str) -> anyhow::Result<()> {
     // (an order placed before would be refused for want of funds).
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let w = api
-            .ok(
-                reqwest::Method::GET,
-                "/api/v1/payment/wallet",
-                Some(token),
-                None,
-            )
-            .await?;
-        if w["balance_fen"].as_i64().unwrap_or(0) >= 5_000 {
+        if balance(api, token).await? >= 5_000 {
             return Ok(());
         }
     }
