@@ -278,6 +278,43 @@ pub async fn record_meter<'c>(
     Ok(())
 }
 
+/// What an order billed from its last meter sample records, without a transition (it
+/// stays `needs_review` / `abnormal_end`).
+pub struct MeterBill<'a> {
+    pub amount_fen: i64,
+    pub bill_id: &'a str,
+    pub ended_at: DateTime<Utc>,
+    pub energy_wh: i64,
+    pub duration_secs: i64,
+    pub failure: Option<&'a str>,
+}
+
+/// Records `bill` on order `o`: the amount and bill always; end, energy, duration and
+/// failure only where the order has none yet (a late settlement's facts win).
+pub async fn record_meter_bill<'c>(
+    db: impl PgExecutor<'c>,
+    o: &OrderRow,
+    bill: &MeterBill<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE charging.orders SET amount_fen = $3, bill_id = $4, \
+         ended_at = COALESCE(ended_at, $5), energy_wh = COALESCE(energy_wh, $6), \
+         duration_secs = COALESCE(duration_secs, $7), failure = COALESCE(failure, $8), \
+         version = version + 1, updated_at = now() WHERE id = $1 AND created_at = $2",
+    )
+    .bind(o.id)
+    .bind(o.created_at)
+    .bind(bill.amount_fen)
+    .bind(bill.bill_id)
+    .bind(bill.ended_at)
+    .bind(bill.energy_wh)
+    .bind(bill.duration_secs)
+    .bind(bill.failure)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Stops the sweeper watching an order (a state without a timeout rule, or a timeout
 /// that cannot be applied).
 pub async fn clear_deadline<'c>(db: impl PgExecutor<'c>, id: Uuid) -> sqlx::Result<()> {

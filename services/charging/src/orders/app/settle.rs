@@ -10,7 +10,7 @@ use super::transition::{Patch, transition_from};
 use crate::ctx::Ctx;
 use crate::error::ChargingError;
 use crate::orders::domain::state::{Effect, Input};
-use crate::orders::store::OrderRow;
+use crate::orders::store::{self, OrderRow};
 
 /// Tenants are in China for now: one time zone for time-of-use windows.
 const TIME_ZONE: &str = "Asia/Shanghai";
@@ -88,33 +88,27 @@ pub async fn settle(
             bill.total_fen, o.hold_fen
         )
     });
+    if from_meter {
+        // Stays `needs_review` / `abnormal_end`: record what it was billed from (the
+        // last meter sample closes the session) and the amount, without a transition.
+        // A late settlement still overwrites energy, duration and end with the pile's.
+        let billed = store::MeterBill {
+            amount_fen: amount,
+            bill_id: &bill.bill_id,
+            ended_at: end,
+            energy_wh: energy.max(0),
+            duration_secs: (end - start).num_seconds().max(0),
+            failure: over.as_deref(),
+        };
+        store::record_meter_bill(&ctx.pool, o, &billed).await?;
+        return Ok(None);
+    }
     let patch = Patch {
         amount_fen: Some(amount),
         bill_id: Some(bill.bill_id),
         failure: over,
         ..Patch::default()
     };
-    if from_meter {
-        // Stays `needs_review` / `abnormal_end`: record what it was billed from (the
-        // last meter sample closes the session) and the amount, without a transition.
-        // A late settlement still overwrites energy, duration and end with the pile's.
-        sqlx::query(
-            "UPDATE charging.orders SET amount_fen = $2, bill_id = $3, \
-             ended_at = COALESCE(ended_at, $4), energy_wh = COALESCE(energy_wh, $5), \
-             duration_secs = COALESCE(duration_secs, $6), failure = COALESCE(failure, $7), \
-             version = version + 1, updated_at = now() WHERE id = $1",
-        )
-        .bind(o.id)
-        .bind(patch.amount_fen)
-        .bind(&patch.bill_id)
-        .bind(end)
-        .bind(energy.max(0))
-        .bind((end - start).num_seconds().max(0))
-        .bind(&patch.failure)
-        .execute(&ctx.pool)
-        .await?;
-        return Ok(None);
-    }
     Ok(Some(
         transition_from(ctx, o.clone(), Input::Settled, "billed and captured", patch).await?,
     ))
