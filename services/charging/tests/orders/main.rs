@@ -196,6 +196,21 @@ impl World {
             .collect()
     }
 
+    /// Polls the order until it records its amount (a capture releases the hold a
+    /// moment before the order stores what was billed).
+    pub async fn billed(&self, d: &Driver, id: &str) -> Value {
+        let path = format!("/api/v1/charging/orders/{id}");
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            last = self.app.ok(self.app.get(&path, &d.token).await);
+            if last["amount_fen"].is_i64() {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("order {id} never recorded an amount: {last}");
+    }
+
     /// Polls the order until `state` (within `secs`).
     pub async fn until(&self, d: &Driver, id: &str, state: &str, secs: u64) -> Value {
         let path = format!("/api/v1/charging/orders/{id}");
