@@ -318,9 +318,11 @@ pub async fn record_meter_bill<'c>(
 /// Stops the sweeper watching an order (a state without a timeout rule, or a timeout
 /// that cannot be applied).
 pub async fn clear_deadline<'c>(db: impl PgExecutor<'c>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE charging.orders SET deadline = NULL WHERE id = $1")
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE charging.orders SET deadline = NULL WHERE {BY_ID}"
+    )))
+    .bind(id)
+    .execute(db)
+    .await?;
     Ok(())
 }
