@@ -96,6 +96,66 @@ impl Outbox {
         )
     }
 
+    /// The outbox insert of any number of events as one statement (or the final part of
+    /// one): their values are eight arrays at parameters `$first` to `$first + 7`, bound
+    /// by [`Outbox::bind_events`]; rows keep the events' order.
+    pub fn insert_many(&self, first: usize) -> String {
+        self.insert_many_from(None, first)
+    }
+
+    /// [`Outbox::insert_many`] once per row of `from` (a CTE of zero or one row that
+    /// decides whether the events happen, as in [`Outbox::insert_per_row`]).
+    pub fn insert_many_per_row(&self, from: &str, first: usize) -> String {
+        self.insert_many_from(Some(from), first)
+    }
+
+    fn insert_many_from(&self, from: Option<&str>, first: usize) -> String {
+        let p: Vec<String> = (first..first + 8).map(|i| format!("${i}")).collect();
+        let from = from.map(|f| format!(", {f}")).unwrap_or_default();
+        format!(
+            "INSERT INTO {}.outbox (event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload) \
+             SELECT e.event_id, e.subject, e.event_type, e.source, e.tenant, e.occurred_at, e.traceparent, e.payload \
+             FROM unnest({}::uuid[], {}::text[], {}::text[], {}::text[], {}::text[], {}::timestamptz[], {}::text[], {}::bytea[]) \
+             WITH ORDINALITY AS e(event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload, n){from} ORDER BY e.n",
+            self.schema.as_str(),
+            p[0],
+            p[1],
+            p[2],
+            p[3],
+            p[4],
+            p[5],
+            p[6],
+            p[7],
+        )
+    }
+
+    /// Binds `events` to the parameters of [`Outbox::insert_many`], in order.
+    pub fn bind_events<'q>(
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+        events: &[OutgoingEvent],
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        let metas = events.iter().map(|e| &e.meta);
+        query
+            .bind(metas.clone().map(|m| m.id).collect::<Vec<Uuid>>())
+            .bind(events.iter().map(|e| e.subject.clone()).collect::<Vec<_>>())
+            .bind(
+                metas
+                    .clone()
+                    .map(|m| m.event_type.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(metas.clone().map(|m| m.source.clone()).collect::<Vec<_>>())
+            .bind(metas.clone().map(|m| m.tenant.clone()).collect::<Vec<_>>())
+            .bind(metas.clone().map(|m| m.time).collect::<Vec<_>>())
+            .bind(metas.map(|m| m.traceparent.clone()).collect::<Vec<_>>())
+            .bind(
+                events
+                    .iter()
+                    .map(|e| e.payload.to_vec())
+                    .collect::<Vec<Vec<u8>>>(),
+            )
+    }
+
     /// Binds `event` to the parameters of [`Outbox::insert_per_row`], in order.
     pub fn bind_event<'q>(
         query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,

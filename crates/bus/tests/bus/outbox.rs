@@ -282,3 +282,42 @@ async fn an_event_written_in_the_statement_of_its_change_exists_only_if_the_chan
     let ping = <crate::Ping as prost::Message>::decode(raw.payload.as_ref()).unwrap();
     assert_eq!(ping.note, "opened");
 }
+
+#[tokio::test]
+async fn several_events_written_by_one_statement_are_relayed_in_their_order() {
+    let fx = Fixture::new().await;
+    let (_db, pool) = outbox_db().await;
+    let outbox = Outbox::new(SCHEMA);
+    let events = [
+        fx.ping("first", 1),
+        fx.ping("second", 2),
+        fx.ping("third", 3),
+    ];
+    let done = Outbox::bind_events(
+        sqlx::query(sqlx::AssertSqlSafe(outbox.insert_many(1))),
+        &events,
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(done.rows_affected(), 3);
+
+    let relay = OutboxRelay::new(
+        pool.clone(),
+        SCHEMA,
+        Publisher::new(fx.bus.jetstream.clone()),
+        opts(),
+    );
+    assert_eq!(relay.relay_once().await.unwrap(), 3);
+    let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
+    for (seq, note) in [(1, "first"), (2, "second"), (3, "third")] {
+        let raw = stream.get_raw_message(seq).await.unwrap();
+        let ping = <crate::Ping as prost::Message>::decode(raw.payload.as_ref()).unwrap();
+        assert_eq!(ping.note, note, "stream message {seq}");
+        assert_eq!(
+            raw.headers.get("ce-id").unwrap().as_str(),
+            events[seq as usize - 1].meta.id.to_string(),
+            "event ids kept"
+        );
+    }
+}
