@@ -56,10 +56,6 @@ pub async fn run(ctx: &Ctx, r: RateInput) -> Result<(BillRecord, bool)> {
     if tenant_of_path("node_path", &node)? != r.tenant {
         return Err(BillingError::invalid("node_path", "is in another tenant"));
     }
-    // The common case of a retry: no rating, no transaction.
-    if let Some(row) = store::bills::by_order(&ctx.pool, r.tenant, &r.order_ref).await? {
-        return Ok((bills::one(ctx, row).await?, false));
-    }
     let body = super::tariff_bodies::body(ctx, r.tenant, r.tariff_id, r.tariff_version).await?;
     let facts = r.facts.clone();
     // Up to 100 000 meter samples: bounded, but not free, so off the async workers.
@@ -70,23 +66,21 @@ pub async fn run(ctx: &Ctx, r: RateInput) -> Result<(BillRecord, bool)> {
     let row = bill_row(&r, &node, &bill, rec)?;
     let lines = item_rows(row.id, &bill.items)?;
 
-    let mut tx = ctx.pool.begin().await?;
-    if !store::bills::insert(&mut *tx, &row).await? {
-        // Another call for the same order committed first: its bill stands.
-        tx.rollback().await?;
-        return Ok((bills::by_order(ctx, r.tenant, &r.order_ref).await?, false));
-    }
-    store::bills::insert_items(&mut *tx, r.tenant, &lines).await?;
-    events::enqueue(
-        &mut tx,
+    let event = events::outgoing(
         &ctx.ns,
         r.tenant,
         ("bill", "issued"),
         row.issued_at,
         &issued(&row, &bill.items),
-    )
-    .await?;
-    tx.commit().await?;
+    )?;
+    // Rating is pure and cheap: a repeated call rates again and finds the bill it
+    // issued the first time, rather than every first call paying for a lookup.
+    let mut conn = ctx.pool.acquire().await?;
+    if !store::bills::issue(&mut conn, &row, &lines, &event).await? {
+        drop(conn);
+        return Ok((bills::by_order(ctx, r.tenant, &r.order_ref).await?, false));
+    }
+    drop(conn);
     tracing::info!(
         tenant = %r.tenant, order_ref = %r.order_ref, bill = %row.id,
         total_fen = row.total_fen, flagged = row.flagged, "bill issued"

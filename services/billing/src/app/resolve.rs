@@ -11,10 +11,10 @@ use runtime::auth::OrgPath;
 use super::{Ctx, tenant_of_path};
 use crate::domain::{paths, tariff};
 use crate::error::{BillingError, Result};
+use crate::store;
 use crate::store::assignments::AssignmentRow;
 use crate::store::tariffs::TariffRow;
 use crate::store::versions::VersionRow;
-use crate::store::{self, TenantScope};
 
 /// The tariff version in effect, and how it was found.
 pub struct Resolved {
@@ -26,26 +26,25 @@ pub struct Resolved {
 
 pub async fn run(ctx: &Ctx, node: &OrgPath, at: DateTime<Utc>) -> Result<Resolved> {
     let tenant = tenant_of_path("node_path", node)?;
-    let assignment = store::assignments::nearest(&ctx.pool, tenant, &paths::ancestors(node))
+    let rows = store::resolve::nearest(&ctx.pool, tenant, &paths::ancestors(node), at)
         .await?
         .ok_or_else(|| {
             BillingError::NoTariff(format!(
                 "no tariff is assigned to {node} or to any node above it"
             ))
         })?;
-    let tariff = store::tariffs::get(&ctx.pool, TenantScope::one(tenant), assignment.tariff_id)
-        .await?
+    let assignment = rows.assignment;
+    let tariff = rows
+        .tariff
         .ok_or_else(|| BillingError::Internal("assignment of a missing tariff".into()))?;
-    let version = store::versions::in_effect(&ctx.pool, tenant, tariff.id, at)
-        .await?
-        .ok_or_else(|| {
-            BillingError::NoTariff(format!(
-                "tariff {:?} (assigned at {}) has no version in effect at {}",
-                tariff.name,
-                assignment.node_path,
-                at.to_rfc3339()
-            ))
-        })?;
+    let version = rows.version.ok_or_else(|| {
+        BillingError::NoTariff(format!(
+            "tariff {:?} (assigned at {}) has no version in effect at {}",
+            tariff.name,
+            assignment.node_path,
+            at.to_rfc3339()
+        ))
+    })?;
     let body = tariff::from_stored(version.body.0.clone(), tariff.id, version.version)?;
     Ok(Resolved {
         assignment,

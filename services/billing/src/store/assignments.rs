@@ -59,23 +59,6 @@ pub async fn delete<'c>(db: impl PgExecutor<'c>, tenant: Uuid, id: Uuid) -> sqlx
     Ok(())
 }
 
-/// The nearest assignment: of the paths in `ancestors` (a node and the nodes above it),
-/// the longest that has one.
-pub async fn nearest<'c>(
-    db: impl PgExecutor<'c>,
-    tenant: Uuid,
-    ancestors: &[String],
-) -> sqlx::Result<Option<AssignmentRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM billing.assignments WHERE tenant_id = $1 AND node_path = ANY($2::text[]) \
-         ORDER BY length(node_path) DESC LIMIT 1"
-    )))
-    .bind(tenant)
-    .bind(ancestors)
-    .fetch_optional(db)
-    .await
-}
-
 /// Filters for listing assignments.
 #[derive(Debug, Default)]
 pub struct AssignmentFilter {

@@ -44,63 +44,58 @@ const COLS: &str = "id, tenant_id, order_ref, node_path, payer_id, tariff_id, ta
     session_start, session_end, total_fen, currency, device_reported_fen, difference_fen, \
     tolerance_fen, flagged, issued_at";
 
-/// Inserts the bill unless the order already has one; `false` when it had.
-pub async fn insert<'c>(db: impl PgExecutor<'c>, b: &BillRow) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "INSERT INTO billing.bills (id, tenant_id, order_ref, node_path, payer_id, tariff_id, \
-         tariff_version, facts, session_start, session_end, total_fen, currency, \
-         device_reported_fen, difference_fen, tolerance_fen, flagged, issued_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-         ON CONFLICT (tenant_id, order_ref) DO NOTHING",
-    )
-    .bind(b.id)
-    .bind(b.tenant_id)
-    .bind(&b.order_ref)
-    .bind(&b.node_path)
-    .bind(&b.payer_id)
-    .bind(b.tariff_id)
-    .bind(b.tariff_version)
-    .bind(&b.facts)
-    .bind(b.session_start)
-    .bind(b.session_end)
-    .bind(b.total_fen)
-    .bind(&b.currency)
-    .bind(b.device_reported_fen)
-    .bind(b.difference_fen)
-    .bind(b.tolerance_fen)
-    .bind(b.flagged)
-    .bind(b.issued_at)
-    .execute(db)
-    .await?;
-    Ok(r.rows_affected() == 1)
-}
-
-/// Inserts a bill's lines (one statement, whatever their number).
-pub async fn insert_items<'c>(
-    db: impl PgExecutor<'c>,
-    tenant: Uuid,
+/// Issues a bill in one statement: the bill unless its order already has one, its
+/// lines and its `bill.issued` outbox row (bound by `bus::Outbox::bind_event`) only
+/// when the bill was inserted. `false` when the order had a bill (nothing written).
+pub async fn issue(
+    conn: &mut sqlx::PgConnection,
+    b: &BillRow,
     items: &[ItemRow],
-) -> sqlx::Result<()> {
-    let bill_ids: Vec<Uuid> = items.iter().map(|i| i.bill_id).collect();
+    issued: &bus::OutgoingEvent,
+) -> sqlx::Result<bool> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "WITH bill AS (INSERT INTO billing.bills (id, tenant_id, order_ref, node_path, payer_id, \
+             tariff_id, tariff_version, facts, session_start, session_end, total_fen, currency, \
+             device_reported_fen, difference_fen, tolerance_fen, flagged, issued_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+             ON CONFLICT (tenant_id, order_ref) DO NOTHING RETURNING id, tenant_id), \
+             lines AS (INSERT INTO billing.bill_items (tenant_id, bill_id, position, component, period, amount_fen, item) \
+             SELECT bill.tenant_id, bill.id, l.* FROM bill, \
+             unnest($18::int[], $19::text[], $20::text[], $21::bigint[], $22::jsonb[]) AS l) {}",
+            bus::Outbox::new(crate::SCHEMA).insert_per_row("bill", 23)
+        )
+    });
     let positions: Vec<i32> = items.iter().map(|i| i.position).collect();
     let components: Vec<&str> = items.iter().map(|i| i.component.as_str()).collect();
     let periods: Vec<Option<&str>> = items.iter().map(|i| i.period.as_deref()).collect();
     let amounts: Vec<i64> = items.iter().map(|i| i.amount_fen).collect();
     let bodies: Vec<Json<&serde_json::Value>> = items.iter().map(|i| Json(&i.item.0)).collect();
-    sqlx::query(
-        "INSERT INTO billing.bill_items (tenant_id, bill_id, position, component, period, amount_fen, item) \
-         SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::jsonb[])",
-    )
-    .bind(tenant)
-    .bind(&bill_ids)
-    .bind(&positions)
-    .bind(&components)
-    .bind(&periods)
-    .bind(&amounts)
-    .bind(&bodies)
-    .execute(db)
-    .await?;
-    Ok(())
+    let query = sqlx::query(SQL.as_str())
+        .bind(b.id)
+        .bind(b.tenant_id)
+        .bind(&b.order_ref)
+        .bind(&b.node_path)
+        .bind(&b.payer_id)
+        .bind(b.tariff_id)
+        .bind(b.tariff_version)
+        .bind(&b.facts)
+        .bind(b.session_start)
+        .bind(b.session_end)
+        .bind(b.total_fen)
+        .bind(&b.currency)
+        .bind(b.device_reported_fen)
+        .bind(b.difference_fen)
+        .bind(b.tolerance_fen)
+        .bind(b.flagged)
+        .bind(b.issued_at)
+        .bind(&positions)
+        .bind(&components)
+        .bind(&periods)
+        .bind(&amounts)
+        .bind(&bodies);
+    let done = bus::Outbox::bind_event(query, issued).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn get<'c>(

@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod bills;
 pub mod invoices;
 pub mod moves;
+pub mod resolve;
 pub mod tariffs;
 pub mod versions;
 

@@ -79,23 +79,3 @@ pub async fn get<'c>(
     .fetch_optional(db)
     .await
 }
-
-/// The version in effect at `at`: the highest-numbered one whose `effective_from` is
-/// not after `at` (a newer version supersedes the older ones from its start on).
-pub async fn in_effect<'c>(
-    db: impl PgExecutor<'c>,
-    tenant: Uuid,
-    tariff: Uuid,
-    at: DateTime<Utc>,
-) -> sqlx::Result<Option<VersionRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM billing.tariff_versions \
-         WHERE tenant_id = $1 AND tariff_id = $2 AND effective_from <= $3 \
-         ORDER BY version DESC LIMIT 1"
-    )))
-    .bind(tenant)
-    .bind(tariff)
-    .bind(at)
-    .fetch_optional(db)
-    .await
-}
