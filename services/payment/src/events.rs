@@ -31,3 +31,24 @@ pub async fn enqueue<E: bus::Event>(
         .await?;
     Ok(())
 }
+
+/// `event` as [`enqueue`] would store it, for a statement that writes the outbox row
+/// itself (`bus::Outbox::insert_many`).
+pub fn outgoing<E: bus::Event>(
+    ns: &bus::Namespace,
+    tenant: Uuid,
+    (aggregate, name): (&str, &str),
+    now: DateTime<Utc>,
+    event: &E,
+) -> Result<bus::OutgoingEvent, PaymentError> {
+    let tenant = tenant.to_string();
+    Ok(bus::outbox::service_event(
+        ns,
+        crate::NAME,
+        &tenant,
+        &tenant,
+        (aggregate, name),
+        now,
+        event,
+    )?)
+}

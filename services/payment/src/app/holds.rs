@@ -9,7 +9,7 @@ use crate::error::PaymentError;
 use crate::store::holds;
 
 use super::account_ids;
-use super::post::{Posted, Request, apply, claim, post};
+use super::post::{Claimed, Request, claim, write};
 use super::wallets::{Owner, ensure};
 
 const MAX_ORDER_REF: usize = 64;
@@ -37,9 +37,10 @@ pub async fn hold(
         canonical: &canonical,
         reference: &reference,
     };
+    let accounts = entry.accounts();
     let mut tx = pool.begin().await?;
-    match post(&mut tx, ns, &req, &entry).await? {
-        Posted::New(_) => {
+    match claim(&mut tx, &req, entry.kind, &accounts).await? {
+        Claimed::New { entry_id, locked } => {
             let row = holds::HoldRow {
                 id: hold_id,
                 tenant_id: owner.tenant,
@@ -51,11 +52,21 @@ pub async fn hold(
                 released_fen: 0,
                 status: "held".into(),
             };
-            holds::insert(&mut tx, &row).await?;
+            write(
+                &mut tx,
+                ns,
+                &req,
+                entry_id,
+                &entry,
+                &locked,
+                holds::INSERT_LAST,
+                |q| holds::bind_insert(q, &row),
+            )
+            .await?;
             tx.commit().await?;
             Ok(row)
         }
-        Posted::Replay { reference } => {
+        Claimed::Replay { reference } => {
             tx.commit().await?;
             get(pool, owner.tenant, reference_id(&reference)?).await
         }
@@ -140,24 +151,44 @@ async fn settle(
     let h = holds::lock(&mut tx, tenant, hold_id)
         .await?
         .ok_or_else(|| PaymentError::NotFound(format!("hold {hold_id}")))?;
-    match claim(&mut tx, &req, kind).await? {
-        Err(_replay) => {}
-        Ok(entry_id) => {
+    // Built before the claim so its accounts are locked with it; an entry that cannot
+    // be built matters only if the claim is new (a replay answers with the hold).
+    let built = entry(&h);
+    let accounts = built
+        .as_ref()
+        .map(|(e, _, _)| e.accounts())
+        .unwrap_or_default();
+    match claim(&mut tx, &req, kind, &accounts).await? {
+        Claimed::Replay { .. } => {
+            tx.commit().await?;
+            Ok(h)
+        }
+        Claimed::New { entry_id, locked } => {
             if h.status != "held" {
                 return Err(LedgerError::HoldSettled(h.status).into());
             }
-            let (e, captured, released) = entry(&h)?;
-            apply(&mut tx, ns, &req, entry_id, &e).await?;
+            let (e, captured, released) = built?;
             let status = if kind == EntryKind::Capture {
                 "captured"
             } else {
                 "released"
             };
-            holds::settle(&mut tx, hold_id, status, captured, released).await?;
+            let rows = write(
+                &mut tx,
+                ns,
+                &req,
+                entry_id,
+                &e,
+                &locked,
+                holds::SETTLE_LAST,
+                |q| holds::bind_settle(q, hold_id, status, captured, released),
+            )
+            .await?;
+            let settled = holds::settled_row(rows)?;
+            tx.commit().await?;
+            Ok(settled)
         }
     }
-    tx.commit().await?;
-    get(pool, tenant, hold_id).await
 }
 
 pub async fn get(pool: &PgPool, tenant: Uuid, id: Uuid) -> Result<holds::HoldRow, PaymentError> {

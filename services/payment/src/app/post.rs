@@ -3,11 +3,13 @@
 
 use chrono::Utc;
 use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
 use crate::domain::ledger::{AccountKind, Entry, EntryKind, LedgerError, check_floor};
 use crate::error::PaymentError;
-use crate::store::{accounts, journal};
+use crate::store::accounts::Locked;
+use crate::store::journal;
 
 /// Why an entry is posted: the caller's key and the request in canonical form.
 pub struct Request<'a> {
@@ -37,26 +39,36 @@ pub fn check_key(key: &str) -> Result<(), PaymentError> {
     Ok(())
 }
 
-/// Claims the idempotency key for a new entry of `kind`: `Ok(Err(posted))` when the same
-/// request was made before (nothing to do), `Ok(Ok(id))` for a new entry.
+/// What claiming an entry's key found.
+pub enum Claimed {
+    /// A new entry with this id; its accounts are locked, as they were before it.
+    New { entry_id: Uuid, locked: Vec<Locked> },
+    /// The same request was posted before (`reference` names its result): nothing to do.
+    Replay { reference: String },
+}
+
+/// Claims the idempotency key for a new entry of `kind` and locks the accounts it will
+/// move (`accounts`), in one round trip.
 pub async fn claim(
     conn: &mut PgConnection,
     req: &Request<'_>,
     kind: EntryKind,
-) -> Result<Result<Uuid, Posted>, PaymentError> {
+    accounts: &[Uuid],
+) -> Result<Claimed, PaymentError> {
     check_key(req.key)?;
-    match journal::claim(
+    let (claim, locked) = journal::claim_locking(
         conn,
         req.tenant,
         req.key,
         kind.as_str(),
         req.reference,
         req.canonical,
+        accounts,
     )
-    .await?
-    {
-        journal::Claim::New(id) => Ok(Ok(id)),
-        journal::Claim::Replay { reference, .. } => Ok(Err(Posted::Replay { reference })),
+    .await?;
+    match claim {
+        journal::Claim::New(entry_id) => Ok(Claimed::New { entry_id, locked }),
+        journal::Claim::Replay { reference, .. } => Ok(Claimed::Replay { reference }),
         journal::Claim::Conflict { request } => Err(PaymentError::KeyReused(request)),
     }
 }
@@ -68,48 +80,55 @@ pub async fn post(
     req: &Request<'_>,
     entry: &Entry<Uuid>,
 ) -> Result<Posted, PaymentError> {
-    match claim(conn, req, entry.kind).await? {
-        Ok(entry_id) => {
-            apply(conn, ns, req, entry_id, entry).await?;
+    match claim(conn, req, entry.kind, &entry.accounts()).await? {
+        Claimed::New { entry_id, locked } => {
+            write(conn, ns, req, entry_id, entry, &locked, "SELECT 1", |q| q).await?;
             Ok(Posted::New(entry_id))
         }
-        Err(replay) => Ok(replay),
+        Claimed::Replay { reference } => Ok(Posted::Replay { reference }),
     }
 }
 
-/// Writes a claimed entry: locks its accounts in id order, checks every floor, writes
-/// postings and balances, announces wallet changes.
-pub async fn apply(
+/// Writes a claimed entry whose accounts `locked` holds: checks every floor, then in
+/// one statement the postings, balances and `wallet.changed` events, and `last` (the
+/// caller's statement, parameters from `$12`), whose rows come back.
+#[allow(clippy::too_many_arguments)]
+pub async fn write<'q>(
     conn: &mut PgConnection,
     ns: &bus::Namespace,
     req: &Request<'_>,
     entry_id: Uuid,
-    entry: &Entry<Uuid>,
-) -> Result<(), PaymentError> {
+    entry: &'q Entry<Uuid>,
+    locked: &[Locked],
+    last: &str,
+    bind_last: impl FnOnce(journal::PgQuery<'q>) -> journal::PgQuery<'q>,
+) -> Result<Vec<PgRow>, PaymentError> {
     entry.check()?;
-    let ids: Vec<Uuid> = entry.postings.iter().map(|p| p.account).collect();
-    let locked = accounts::lock(conn, &ids).await?;
-    if locked.len() != ids.len() {
+    let ids = entry.accounts();
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if locked.len() != distinct.len() {
         return Err(PaymentError::NotFound("account".into()));
     }
-    for a in &locked {
+    for a in locked {
         let kind = AccountKind::parse(&a.kind).ok_or(LedgerError::Overflow)?;
         check_floor(kind, a.balance_fen, a.credit_limit_fen, entry.delta(a.id))?;
     }
+    let events = wallet_events(conn, ns, req, entry_id, entry, locked).await?;
     let amounts: Vec<i64> = entry.postings.iter().map(|p| p.amount_fen).collect();
-    journal::post_amounts(conn, entry_id, &ids, &amounts).await?;
-    announce(conn, ns, req, entry_id, entry, &locked).await
+    Ok(journal::write(conn, entry_id, ids, amounts, &events, last, bind_last).await?)
 }
 
 /// `wallet.changed` for every wallet the entry moved (its spendable or held part).
-async fn announce(
+async fn wallet_events(
     conn: &mut PgConnection,
     ns: &bus::Namespace,
     req: &Request<'_>,
     entry_id: Uuid,
     entry: &Entry<Uuid>,
-    locked: &[accounts::Locked],
-) -> Result<(), PaymentError> {
+    locked: &[Locked],
+) -> Result<Vec<bus::OutgoingEvent>, PaymentError> {
     let mut owners: Vec<(&str, &str)> = locked
         .iter()
         .filter(|a| a.kind == "wallet" || a.kind == "held")
@@ -157,20 +176,24 @@ async fn announce(
         }
     }
     let now = Utc::now();
-    for (wallet_id, owner_kind, owner_key, balance_fen, held_fen) in wallets {
-        let event = proto::events::WalletChanged {
-            tenant_id: req.tenant.to_string(),
-            wallet_id: wallet_id.to_string(),
-            owner_kind,
-            owner_id: owner_key,
-            balance_fen,
-            held_fen,
-            entry_id: entry_id.to_string(),
-            entry_kind: entry.kind.as_str().into(),
-            reference: req.reference.into(),
-            at: Some(bus::event::timestamp(now)),
-        };
-        crate::events::enqueue(conn, ns, req.tenant, ("wallet", "changed"), now, &event).await?;
-    }
-    Ok(())
+    wallets
+        .into_iter()
+        .map(
+            |(wallet_id, owner_kind, owner_key, balance_fen, held_fen)| {
+                let event = proto::events::WalletChanged {
+                    tenant_id: req.tenant.to_string(),
+                    wallet_id: wallet_id.to_string(),
+                    owner_kind,
+                    owner_id: owner_key,
+                    balance_fen,
+                    held_fen,
+                    entry_id: entry_id.to_string(),
+                    entry_kind: entry.kind.as_str().into(),
+                    reference: req.reference.into(),
+                    at: Some(bus::event::timestamp(now)),
+                };
+                crate::events::outgoing(ns, req.tenant, ("wallet", "changed"), now, &event)
+            },
+        )
+        .collect()
 }

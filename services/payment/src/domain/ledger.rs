@@ -138,6 +138,11 @@ impl<A: Copy + PartialEq> Entry<A> {
         Ok(entry)
     }
 
+    /// The accounts it moves, in posting order.
+    pub fn accounts(&self) -> Vec<A> {
+        self.postings.iter().map(|p| p.account).collect()
+    }
+
     /// Postings sum to zero (checked arithmetic).
     pub fn check(&self) -> Result<(), LedgerError> {
         let sum = self

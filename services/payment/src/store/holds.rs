@@ -1,4 +1,7 @@
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+
+use super::journal::PgQuery;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -17,20 +20,18 @@ pub struct HoldRow {
 const COLUMNS: &str =
     "id, tenant_id, wallet_id, held_id, order_ref, amount_fen, captured_fen, released_fen, status";
 
-pub async fn insert(conn: &mut PgConnection, h: &HoldRow) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO payment.holds (id, tenant_id, wallet_id, held_id, order_ref, amount_fen) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(h.id)
-    .bind(h.tenant_id)
-    .bind(h.wallet_id)
-    .bind(h.held_id)
-    .bind(&h.order_ref)
-    .bind(h.amount_fen)
-    .execute(conn)
-    .await?;
-    Ok(())
+/// A new hold as the last part of its entry's statement (`app::post::write`), with
+/// its values from `$12` ([`bind_insert`]).
+pub const INSERT_LAST: &str = "INSERT INTO payment.holds (id, tenant_id, wallet_id, held_id, order_ref, amount_fen) \
+     VALUES ($12, $13, $14, $15, $16, $17)";
+
+pub fn bind_insert<'q>(q: PgQuery<'q>, h: &HoldRow) -> PgQuery<'q> {
+    q.bind(h.id)
+        .bind(h.tenant_id)
+        .bind(h.wallet_id)
+        .bind(h.held_id)
+        .bind(h.order_ref.clone())
+        .bind(h.amount_fen)
 }
 
 pub async fn get<'c>(
@@ -62,22 +63,27 @@ pub async fn lock(
     .await
 }
 
-pub async fn settle(
-    conn: &mut PgConnection,
+/// A hold captured or released, as the last part of its entry's statement, with its
+/// values from `$12` ([`bind_settle`]); the settled hold comes back ([`settled_row`]).
+pub const SETTLE_LAST: &str = "UPDATE payment.holds SET status = $13, captured_fen = $14, \
+     released_fen = $15, settled_at = now() WHERE id = $12 \
+     RETURNING id, tenant_id, wallet_id, held_id, order_ref, amount_fen, captured_fen, released_fen, status";
+
+pub fn bind_settle<'q>(
+    q: PgQuery<'q>,
     id: Uuid,
-    status: &str,
+    status: &'static str,
     captured_fen: i64,
     released_fen: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE payment.holds SET status = $2, captured_fen = $3, released_fen = $4, settled_at = now() \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(status)
-    .bind(captured_fen)
-    .bind(released_fen)
-    .execute(conn)
-    .await?;
-    Ok(())
+) -> PgQuery<'q> {
+    q.bind(id)
+        .bind(status)
+        .bind(captured_fen)
+        .bind(released_fen)
+}
+
+/// The hold [`SETTLE_LAST`] returned.
+pub fn settled_row(rows: Vec<PgRow>) -> sqlx::Result<HoldRow> {
+    let row = rows.into_iter().next().ok_or(sqlx::Error::RowNotFound)?;
+    HoldRow::from_row(&row)
 }

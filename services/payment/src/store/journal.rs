@@ -1,5 +1,8 @@
 use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
 use uuid::Uuid;
+
+use super::accounts::Locked;
 
 /// The outcome of claiming an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,32 +15,77 @@ pub enum Claim {
     Conflict { request: String },
 }
 
-/// Claims `key` for a new entry. A concurrent claim of the same key waits for this
-/// transaction and then sees it.
-pub async fn claim(
+/// Claims `key` for a new entry and locks `accounts` in id order (every entry locks in
+/// the same order, so two never deadlock), in one statement; the locked accounts come
+/// back with the claim. A concurrent claim of the same key waits for this transaction
+/// and then sees it.
+#[allow(clippy::too_many_arguments)]
+pub async fn claim_locking(
     conn: &mut PgConnection,
     tenant: Uuid,
     key: &str,
     kind: &str,
     reference: &str,
     request: &str,
-) -> sqlx::Result<Claim> {
-    let id = Uuid::now_v7();
-    let inserted: Option<Uuid> = sqlx::query_scalar(
-        "INSERT INTO payment.journal_entries (id, tenant_id, kind, reference, idempotency_key, request) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
+    accounts: &[Uuid],
+) -> sqlx::Result<(Claim, Vec<Locked>)> {
+    let mut ids = accounts.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    // One row even when there is no account to lock, so the claim's outcome comes back.
+    type Row = (
+        Option<Uuid>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<Uuid>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH locked AS (SELECT id, kind, owner_kind, owner_key, balance_fen, credit_limit_fen \
+         FROM payment.accounts WHERE id = ANY($7) ORDER BY id FOR UPDATE), \
+         claim AS (INSERT INTO payment.journal_entries (id, tenant_id, kind, reference, idempotency_key, request) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id) \
+         SELECT l.id, l.kind, l.owner_kind, l.owner_key, l.balance_fen, l.credit_limit_fen, c.id \
+         FROM (SELECT (SELECT id FROM claim) AS id) c LEFT JOIN locked l ON true ORDER BY l.id",
     )
-    .bind(id)
+    .bind(Uuid::now_v7())
     .bind(tenant)
     .bind(kind)
     .bind(reference)
     .bind(key)
     .bind(request)
-    .fetch_optional(&mut *conn)
+    .bind(&ids)
+    .fetch_all(&mut *conn)
     .await?;
-    if let Some(id) = inserted {
-        return Ok(Claim::New(id));
+    let claimed = rows.first().and_then(|r| r.6);
+    let locked = rows
+        .into_iter()
+        .filter_map(|(id, kind, owner_kind, owner_key, balance, limit, _)| {
+            Some(Locked {
+                id: id?,
+                kind: kind?,
+                owner_kind: owner_kind?,
+                owner_key: owner_key?,
+                balance_fen: balance?,
+                credit_limit_fen: limit?,
+            })
+        })
+        .collect();
+    if let Some(id) = claimed {
+        return Ok((Claim::New(id), locked));
     }
+    Ok((earlier(conn, tenant, key, request).await?, locked))
+}
+
+/// What an already-claimed `key` was used for.
+async fn earlier(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    key: &str,
+    request: &str,
+) -> sqlx::Result<Claim> {
     let (entry_id, reference, earlier): (Uuid, String, String) = sqlx::query_as(
         "SELECT id, reference, request FROM payment.journal_entries \
          WHERE tenant_id = $1 AND idempotency_key = $2",
@@ -56,27 +104,38 @@ pub async fn claim(
     })
 }
 
-/// Writes the entry's postings and adds each to its account's balance, in one
-/// statement (the accounts are locked by the caller).
-pub async fn post_amounts(
+/// Writes a claimed entry in one statement: its postings, each account's new balance
+/// (the accounts are locked by [`claim_locking`]), its events' outbox rows (parameters
+/// 4 to 11, bound by `bus::Outbox::bind_events`), then `last`, the caller's own
+/// statement (its parameters from `$12`, bound by `bind_last`), whose rows come back.
+pub async fn write<'q>(
     conn: &mut PgConnection,
     entry: Uuid,
-    accounts: &[Uuid],
-    amounts: &[i64],
-) -> sqlx::Result<()> {
-    sqlx::query(
+    accounts: Vec<Uuid>,
+    amounts: Vec<i64>,
+    events: &[bus::OutgoingEvent],
+    last: &str,
+    bind_last: impl FnOnce(PgQuery<'q>) -> PgQuery<'q>,
+) -> sqlx::Result<Vec<PgRow>> {
+    let sql = format!(
         "WITH postings AS (INSERT INTO payment.postings (entry_id, account_id, amount_fen) \
-         SELECT $1, a, m FROM UNNEST($2::uuid[], $3::bigint[]) AS t(a, m)) \
-         UPDATE payment.accounts a SET balance_fen = a.balance_fen + d.delta \
-         FROM UNNEST($2::uuid[], $3::bigint[]) AS d(id, delta) WHERE a.id = d.id",
-    )
-    .bind(entry)
-    .bind(accounts)
-    .bind(amounts)
-    .execute(conn)
-    .await?;
-    Ok(())
+         SELECT $1, a, m FROM UNNEST($2::uuid[], $3::bigint[]) AS t(a, m)), \
+         balances AS (UPDATE payment.accounts a SET balance_fen = a.balance_fen + d.delta \
+         FROM UNNEST($2::uuid[], $3::bigint[]) AS d(id, delta) WHERE a.id = d.id), \
+         events AS ({}) {last}",
+        bus::Outbox::new(crate::SCHEMA).insert_many(4)
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(entry)
+        .bind(accounts)
+        .bind(amounts);
+    bind_last(bus::Outbox::bind_events(query, events))
+        .fetch_all(conn)
+        .await
 }
+
+/// A query being bound.
+pub type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// One line of a wallet statement.
 #[derive(Debug, Clone, sqlx::FromRow)]
