@@ -24,6 +24,32 @@ pub fn pool(cfg: &DatabaseConfig) -> anyhow::Result<PgPool> {
         .connect_lazy_with(opts.application_name("pylon")))
 }
 
+/// A pool for a service's hot statements on partitioned tables: its sessions use a
+/// prepared statement's generic plan from the first execution on (`plan_cache_mode =
+/// force_generic_plan`, set at connection start). PostgreSQL otherwise keeps planning
+/// such a statement afresh on every execution (a custom plan, pruned to the partition
+/// named by the parameters, looks cheaper than the generic one that prunes when it
+/// runs), which costs more than the statement itself when it reads or writes one row
+/// by key. Only statements whose generic plan was checked belong on it: one with
+/// optional filters (`$n IS NULL OR …`) can get a generic plan that scans.
+pub fn pool_with_generic_plans(
+    cfg: &DatabaseConfig,
+    max_connections: u32,
+) -> anyhow::Result<PgPool> {
+    let opts: PgConnectOptions = cfg
+        .url
+        .expose()
+        .parse()
+        .context("database.url is not a valid PostgreSQL URL")?;
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
+        .connect_lazy_with(
+            opts.application_name("pylon")
+                .options([("plan_cache_mode", "force_generic_plan")]),
+        ))
+}
+
 /// Applies `migrator` inside `schema` (created if missing). Runs on its own connection
 /// whose `search_path` is the schema, so the migration history lives in the schema too.
 pub async fn migrate(

@@ -17,8 +17,8 @@ use bus::{ConsumerSpec, Delivery, HandleError};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::app::effects;
 use super::app::transition::{Patch, transition_from};
+use super::app::{effects, settle};
 use super::domain::state::Input;
 use super::store::{self, OrderRow};
 use crate::ctx::Ctx;
@@ -101,7 +101,7 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
             let ev: proto::events::MeterSample = d.decode().map_err(|e| permanent(&e))?;
             let device = ev.device.map(|d| d.device_id).unwrap_or_default();
             store::record_meter(
-                &ctx.pool,
+                &ctx.orders_by_key,
                 &device,
                 i32::try_from(ev.port).unwrap_or(0),
                 i64::try_from(ev.energy_wh).unwrap_or(i64::MAX),
@@ -129,10 +129,7 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
                 device_amount_fen: Some(ev.amount_fen).filter(|a| *a > 0),
                 ..Patch::default()
             };
-            let (o, effects) =
-                transition_from(ctx, o, Input::Ended, "the pile's settlement", patch)
-                    .await
-                    .map_err(retry)?;
+            let (o, effects) = settle::end(ctx, o, patch).await.map_err(retry)?;
             effects::run(ctx, o, effects).await;
         }
         _ => {}
@@ -149,12 +146,12 @@ async fn find(
     order_ref: &str,
 ) -> Result<Option<OrderRow>, ChargingError> {
     if !order_ref.is_empty()
-        && let Some(o) = store::by_device_ref(&ctx.pool, device, order_ref).await?
+        && let Some(o) = store::by_device_ref(&ctx.orders_by_key, device, order_ref).await?
     {
         return Ok(Some(o));
     }
     if let Some(o) =
-        store::live_on_port(&ctx.pool, device, i32::try_from(port).unwrap_or(0)).await?
+        store::live_on_port(&ctx.orders_by_key, device, i32::try_from(port).unwrap_or(0)).await?
     {
         return Ok(Some(o));
     }

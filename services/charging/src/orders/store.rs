@@ -155,15 +155,24 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Orde
     .await
 }
 
-/// Writes the transition of `before` to `after` (its state, deadline and facts), its
-/// history row and its event in one statement, if the order is still as `before` was
-/// read (same version). `false`: another transition came first, nothing was written.
+/// One step of a recorded transition: its history row and its event.
+pub struct Step<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub reason: &'a str,
+    pub event: bus::OutgoingEvent,
+}
+
+/// Writes the move of `before` to `after` (its state, deadline and facts) through
+/// `steps` (one or several transitions decided in a row, each with its history row,
+/// a microsecond apart, and its event) in one statement, if the order is still as
+/// `before` was read (same version). `false`: another transition came first, nothing
+/// was written.
 pub async fn record_transition<'c>(
     db: impl PgExecutor<'c>,
     before: &OrderRow,
     after: &OrderRow,
-    reason: &str,
-    event: &bus::OutgoingEvent,
+    steps: &[Step<'_>],
 ) -> sqlx::Result<bool> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
@@ -173,11 +182,13 @@ pub async fn record_transition<'c>(
              end_reason = $12, device_amount_fen = $13, amount_fen = $14, bill_id = $15, \
              failure = $16, version = version + 1 \
              WHERE id = $1 AND created_at = $2 AND version = $17 RETURNING id), \
-             history AS (INSERT INTO charging.order_transitions (order_id, from_state, to_state, reason) \
-             SELECT id, $18, $3, $19 FROM moved) {}",
-            bus::Outbox::new(crate::SCHEMA).insert_per_row("moved", 20)
+             history AS (INSERT INTO charging.order_transitions (order_id, at, from_state, to_state, reason) \
+             SELECT moved.id, now() + make_interval(secs => (h.n - 1) / 1e6), h.f, h.t, h.r \
+             FROM moved, unnest($18::text[], $19::text[], $20::text[]) WITH ORDINALITY AS h(f, t, r, n)) {}",
+            bus::Outbox::new(crate::SCHEMA).insert_many_per_row("moved", 21)
         )
     });
+    let events: Vec<bus::OutgoingEvent> = steps.iter().map(|s| s.event.clone()).collect();
     let query = sqlx::query(SQL.as_str())
         .bind(after.id)
         .bind(after.created_at)
@@ -196,10 +207,11 @@ pub async fn record_transition<'c>(
         .bind(&after.bill_id)
         .bind(&after.failure)
         .bind(before.version)
-        .bind(&before.state)
-        .bind(reason);
-    let done = bus::Outbox::bind_event(query, event).execute(db).await?;
-    Ok(done.rows_affected() == 1)
+        .bind(steps.iter().map(|s| s.from).collect::<Vec<_>>())
+        .bind(steps.iter().map(|s| s.to).collect::<Vec<_>>())
+        .bind(steps.iter().map(|s| s.reason).collect::<Vec<_>>());
+    let done = bus::Outbox::bind_events(query, &events).execute(db).await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// The order a pile names by its own reference (settlement, meter, start events).

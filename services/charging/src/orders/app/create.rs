@@ -9,11 +9,10 @@ use proto::pylon::payment::v1::{HoldRequest, WalletOwner};
 use uuid::Uuid;
 
 use super::effects;
-use super::transition::{Patch, transition_from};
+use super::transition::{Patch, chain_from, transition_from};
 use crate::ctx::Ctx;
 use crate::error::{ChargingError, code};
 use crate::live::domain::port::PortState;
-use crate::live::store::ports as live_ports;
 use crate::orders::domain::state::{Input, State};
 use crate::orders::store::{self, Inserted, OrderRow};
 use crate::registry::store::devices;
@@ -67,30 +66,25 @@ fn validate(n: &NewOrder) -> Result<(), ChargingError> {
     Ok(())
 }
 
-/// A port the pile reports as faulty (its newest status, from the live read model) is
-/// refused before any money is held: the pile would refuse the start anyway, after the
-/// driver had waited for it.
-async fn refuse_faulted_port(ctx: &Ctx, device_id: &str, port: u32) -> Result<(), ChargingError> {
-    let mut conn = ctx.pool.acquire().await?;
-    let live = live_ports::get_in(&mut conn, device_id, port).await?;
-    if live.is_some_and(|p| p.state == PortState::Fault) {
+pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
+    validate(&n)?;
+    // The registry places the device; the live read model says how its port is. A port
+    // the pile reports as faulty is refused before any money is held: the pile would
+    // refuse the start anyway, after the driver had waited for it.
+    let (device, port_state) = devices::placement_at_port(&ctx.pool, &n.device_id, n.port)
+        .await?
+        .filter(|(d, _)| d.tenant_id == n.tenant)
+        .ok_or_else(|| ChargingError::NotFound(format!("device {}", n.device_id)))?;
+    if port_state.as_deref().map(PortState::parse) == Some(PortState::Fault) {
         return Err(ChargingError::Refused(
             StatusCode::CONFLICT,
             code::PORT_FAULT,
-            format!("端口故障 / port {port} of device {device_id} reports a fault"),
+            format!(
+                "端口故障 / port {} of device {} reports a fault",
+                n.port, n.device_id
+            ),
         ));
     }
-    Ok(())
-}
-
-pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
-    validate(&n)?;
-    // The registry (this service's own tables) places the device.
-    let device = devices::placement(&ctx.pool, &n.device_id)
-        .await?
-        .filter(|d| d.tenant_id == n.tenant)
-        .ok_or_else(|| ChargingError::NotFound(format!("device {}", n.device_id)))?;
-    refuse_faulted_port(ctx, &n.device_id, n.port).await?;
     let node_path = device.node_path.clone();
     let tariff = ctx
         .clients
@@ -140,7 +134,7 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
         created_at: Utc::now(),
         ..OrderRow::default()
     };
-    let mut conn = ctx.pool.acquire().await?;
+    let mut conn = ctx.orders_by_key.acquire().await?;
     let row = match store::insert(&mut conn, &row).await? {
         Inserted::New(row) => row,
         Inserted::Existing(o) => return Ok(o),
@@ -174,8 +168,17 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
                 hold_id: Some(h.into_inner().hold_id),
                 ..Patch::default()
             };
-            let (o, effects) =
-                transition_from(ctx, row, Input::Authorized, "hold placed", patch).await?;
+            // Authorized and, at once, starting: one statement (the start command goes
+            // out in the background, after it).
+            let (o, effects) = chain_from(
+                ctx,
+                row,
+                vec![
+                    (Input::Authorized, "hold placed", patch),
+                    (Input::StartSent, "start sent", Patch::default()),
+                ],
+            )
+            .await?;
             effects::spawn(ctx.clone(), o.clone(), effects);
             Ok(o)
         }

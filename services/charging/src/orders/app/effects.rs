@@ -13,7 +13,7 @@ use super::settle;
 use super::transition::{Patch, transition_from};
 use crate::ctx::Ctx;
 use crate::error::ChargingError;
-use crate::orders::domain::state::{Effect, Input};
+use crate::orders::domain::state::{Effect, Input, State};
 use crate::orders::store::OrderRow;
 
 type Next = Option<(OrderRow, Vec<Effect>)>;
@@ -100,14 +100,20 @@ fn limit(o: &OrderRow) -> Limit {
 }
 
 async fn start(ctx: &Ctx, o: &OrderRow) -> Result<Next, ChargingError> {
-    let (o, _) = transition_from(
-        ctx,
-        o.clone(),
-        Input::StartSent,
-        "start sent",
-        Patch::default(),
-    )
-    .await?;
+    // Usually already `starting`: the order was created with the start recorded.
+    let o = if o.state == State::Starting.as_str() {
+        o.clone()
+    } else {
+        transition_from(
+            ctx,
+            o.clone(),
+            Input::StartSent,
+            "start sent",
+            Patch::default(),
+        )
+        .await?
+        .0
+    };
     let answer = ctx
         .clients
         .gateway

@@ -115,16 +115,80 @@ pub async fn transition_from(
             // under the lock.
             _ => break,
         };
-        let (after, effects, event) = *go;
-        if store::record_transition(&ctx.pool, &o, &after, reason, &event).await? {
+        let (after, effects, step) = *go;
+        if store::record_transition(&ctx.orders_by_key, &o, &after, &[step]).await? {
             return Ok((after, effects));
         }
     }
     locked(ctx, id, input, reason, patch).await
 }
 
+/// One transition of a chain: what happened, why, and the facts learned.
+pub type Link<'a> = (Input, &'a str, Patch);
+
+/// Transitions that follow each other at once (an authorized order is started, a
+/// settlement already billed is settled), written as one statement when each is
+/// taken in turn on the order as read: one history row and one event each, the
+/// effects of all of them in order. Otherwise (a link ignored or refused, another
+/// transition in between) they are applied one by one, as [`transition_from`] would.
+pub async fn chain_from(
+    ctx: &Ctx,
+    o: OrderRow,
+    links: Vec<Link<'_>>,
+) -> Result<(OrderRow, Vec<Effect>), ChargingError> {
+    let mut after = o.clone();
+    let mut steps = Vec::with_capacity(links.len());
+    let mut effects = Vec::new();
+    for (input, reason, patch) in &links {
+        match decide(ctx, &after, input, reason, patch) {
+            Ok(Decided::Go(go)) => {
+                let (next, more, step) = *go;
+                after = OrderRow {
+                    version: o.version + 1,
+                    ..next
+                };
+                effects.extend(more);
+                steps.push(step);
+            }
+            _ => {
+                steps.clear();
+                break;
+            }
+        }
+    }
+    if !steps.is_empty() && store::record_transition(&ctx.orders_by_key, &o, &after, &steps).await?
+    {
+        return Ok((after, effects));
+    }
+    let mut o = o;
+    let mut effects = Vec::new();
+    for (input, reason, patch) in links {
+        let (next, more) = transition_from(ctx, o, input, reason, patch).await?;
+        o = next;
+        effects.extend(more);
+    }
+    Ok((o, effects))
+}
+
+/// What the machine would make of `input` on `o`, without writing it: the order after
+/// it and its effects, or `None` when the input is ignored or refused there.
+pub fn preview(
+    ctx: &Ctx,
+    o: &OrderRow,
+    input: &Input,
+    patch: &Patch,
+) -> Option<(OrderRow, Vec<Effect>)> {
+    match decide(ctx, o, input, "", patch) {
+        Ok(Decided::Go(go)) => {
+            let (after, effects, _) = *go;
+            Some((after, effects))
+        }
+        _ => None,
+    }
+}
+
 async fn read(ctx: &Ctx, id: Uuid) -> Result<OrderRow, ChargingError> {
-    store::get(&ctx.pool, id)
+    store::get(&ctx.orders_by_key, id)
         .await?
         .ok_or_else(|| ChargingError::NotFound(format!("order {id}")))
 }
@@ -137,15 +201,15 @@ async fn locked(
     reason: &str,
     patch: Patch,
 ) -> Result<(OrderRow, Vec<Effect>), ChargingError> {
-    let mut tx = ctx.pool.begin().await?;
+    let mut tx = ctx.orders_by_key.begin().await?;
     let o = store::lock(&mut tx, id)
         .await?
         .ok_or_else(|| ChargingError::NotFound(format!("order {id}")))?;
     match decide(ctx, &o, &input, reason, &patch)? {
         Decided::Go(go) => {
-            let (after, effects, event) = *go;
+            let (after, effects, step) = *go;
             // The row is locked: the version cannot have moved.
-            if !store::record_transition(&mut *tx, &o, &after, reason, &event).await? {
+            if !store::record_transition(&mut *tx, &o, &after, &[step]).await? {
                 return Err(ChargingError::Invalid(format!(
                     "order {id} changed under its row lock"
                 )));
@@ -160,20 +224,20 @@ async fn locked(
     }
 }
 
-enum Decided {
-    /// The order after the transition, its effects and its event.
-    Go(Box<(OrderRow, Vec<Effect>, bus::OutgoingEvent)>),
+enum Decided<'r> {
+    /// The order after the transition, its effects, its history row and event.
+    Go(Box<(OrderRow, Vec<Effect>, store::Step<'r>)>),
     Ignore,
 }
 
 /// What the machine makes of `input` on `o` (a refusal is an error).
-fn decide(
+fn decide<'r>(
     ctx: &Ctx,
     o: &OrderRow,
     input: &Input,
-    reason: &str,
+    reason: &'r str,
     patch: &Patch,
-) -> Result<Decided, ChargingError> {
+) -> Result<Decided<'r>, ChargingError> {
     let from = State::parse(&o.state).unwrap_or(State::Created);
     let (to, effects) = match apply(from, input) {
         Outcome::Go { to, effects } => (to, effects),
@@ -220,5 +284,11 @@ fn decide(
     let tenant = after.tenant_id.to_string();
     let event =
         crate::events::outgoing(ctx.ns(), &tenant, ("order", "state_changed"), now, &event)?;
-    Ok(Decided::Go(Box::new((after, effects, event))))
+    let step = store::Step {
+        from: from.as_str(),
+        to: to.as_str(),
+        reason,
+        event,
+    };
+    Ok(Decided::Go(Box::new((after, effects, step))))
 }

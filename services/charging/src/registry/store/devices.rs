@@ -274,6 +274,34 @@ pub struct Placement {
     pub protocol: String,
 }
 
+/// [`placement`] and, in the same read, the port's newest reported state from the live
+/// read model (`None` before the pile reported the port).
+pub async fn placement_at_port<'c>(
+    db: impl PgExecutor<'c>,
+    device_id: &str,
+    port: u32,
+) -> sqlx::Result<Option<(Placement, Option<String>)>> {
+    let row: Option<(Uuid, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT d.tenant_id, d.node_path, d.protocol, p.state FROM charging.devices d \
+         LEFT JOIN charging.live_ports p ON p.device_id = d.device_id AND p.port = $2 \
+         WHERE d.device_id = $1",
+    )
+    .bind(device_id)
+    .bind(i64::from(port))
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(tenant_id, node_path, protocol, state)| {
+        (
+            Placement {
+                tenant_id,
+                node_path,
+                protocol,
+            },
+            state,
+        )
+    }))
+}
+
 pub async fn placement<'c>(
     db: impl PgExecutor<'c>,
     device_id: &str,
