@@ -18,17 +18,18 @@ const CAPACITY: usize = 200_000;
 
 /// The database (host, port, name: one process may serve several, as tests do), then
 /// the account's tenant, kind and owner.
-type Key = (String, Uuid, AccountKind, &'static str, String);
+type Key = (String, Uuid, AccountKind, &'static str, String, i16);
 
 static KNOWN: LazyLock<Mutex<HashMap<Key, Uuid>>> = LazyLock::new(Mutex::default);
 
-/// The account of `(kind, owner)`, created on first use (as `accounts::ensure`).
+/// The account of `(kind, owner)` and shard, created on first use (as `accounts::ensure`).
 pub async fn ensure(
     pool: &PgPool,
     tenant: Uuid,
     kind: AccountKind,
     owner_kind: &'static str,
     owner_key: &str,
+    shard: i16,
 ) -> sqlx::Result<Uuid> {
     let db = pool.connect_options();
     let database = format!(
@@ -37,12 +38,19 @@ pub async fn ensure(
         db.get_port(),
         db.get_database().unwrap_or_default()
     );
-    let key = (database, tenant, kind, owner_kind, owner_key.to_owned());
+    let key = (
+        database,
+        tenant,
+        kind,
+        owner_kind,
+        owner_key.to_owned(),
+        shard,
+    );
     if let Some(id) = known(&key) {
         return Ok(id);
     }
     let mut conn = pool.acquire().await?;
-    let id = accounts::ensure(&mut conn, tenant, kind, owner_kind, owner_key).await?;
+    let id = accounts::ensure(&mut conn, tenant, kind, owner_kind, owner_key, shard).await?;
     let mut memo = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
     if memo.len() >= CAPACITY {
         memo.clear();

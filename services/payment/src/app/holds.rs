@@ -88,6 +88,7 @@ pub async fn capture(
         AccountKind::Revenue,
         "tenant",
         &tenant.to_string(),
+        ledger::shard_for(AccountKind::Revenue, &hold_id.to_string()),
     )
     .await?;
     let canonical = format!("capture|{hold_id}|{amount_fen}");

@@ -145,6 +145,7 @@ pub async fn apply_refund_word(
                 AccountKind::Clearing,
                 "provider",
                 &p.provider,
+                ledger::shard_for(AccountKind::Clearing, &r.out_refund_no),
             )
             .await?;
             let entry = ledger::refund_settled(pending, clearing, r.amount_fen)?;
@@ -243,6 +244,7 @@ async fn source_account(
             AccountKind::Revenue,
             "tenant",
             &p.tenant_id.to_string(),
+            ledger::shard_for(AccountKind::Revenue, &p.id.to_string()),
         )
         .await?)
     } else {
@@ -257,6 +259,7 @@ async fn pending_account(conn: &mut PgConnection, tenant: Uuid) -> Result<Uuid, 
         AccountKind::RefundPending,
         "tenant",
         &tenant.to_string(),
+        0,
     )
     .await?)
 }

@@ -62,8 +62,9 @@ pub struct WalletView {
 pub async fn ensure(pool: &PgPool, owner: &Owner) -> Result<(Uuid, Uuid), PaymentError> {
     let key = owner.key();
     let wallet =
-        account_ids::ensure(pool, owner.tenant, AccountKind::Wallet, owner.kind, &key).await?;
-    let held = account_ids::ensure(pool, owner.tenant, AccountKind::Held, owner.kind, &key).await?;
+        account_ids::ensure(pool, owner.tenant, AccountKind::Wallet, owner.kind, &key, 0).await?;
+    let held =
+        account_ids::ensure(pool, owner.tenant, AccountKind::Held, owner.kind, &key, 0).await?;
     Ok((wallet, held))
 }
 
@@ -75,8 +76,8 @@ pub async fn ensure_in(
 ) -> Result<(Uuid, Uuid), PaymentError> {
     let key = owner.key();
     let wallet =
-        accounts::ensure(conn, owner.tenant, AccountKind::Wallet, owner.kind, &key).await?;
-    let held = accounts::ensure(conn, owner.tenant, AccountKind::Held, owner.kind, &key).await?;
+        accounts::ensure(conn, owner.tenant, AccountKind::Wallet, owner.kind, &key, 0).await?;
+    let held = accounts::ensure(conn, owner.tenant, AccountKind::Held, owner.kind, &key, 0).await?;
     Ok((wallet, held))
 }
 
@@ -182,14 +183,23 @@ pub async fn order_paid_in(
     payment: Uuid,
     order_ref: &str,
 ) -> Result<Posted, PaymentError> {
-    let clearing =
-        accounts::ensure(conn, tenant, AccountKind::Clearing, "provider", provider).await?;
+    let shard = |kind| ledger::shard_for(kind, &payment.to_string());
+    let clearing = accounts::ensure(
+        conn,
+        tenant,
+        AccountKind::Clearing,
+        "provider",
+        provider,
+        shard(AccountKind::Clearing),
+    )
+    .await?;
     let revenue = accounts::ensure(
         conn,
         tenant,
         AccountKind::Revenue,
         "tenant",
         &tenant.to_string(),
+        shard(AccountKind::Revenue),
     )
     .await?;
     let entry = ledger::order_paid(clearing, revenue, amount_fen)?;
@@ -226,6 +236,7 @@ async fn post_top_up(
         AccountKind::Clearing,
         "provider",
         provider,
+        ledger::shard_for(AccountKind::Clearing, reference),
     )
     .await?;
     let entry = ledger::top_up(clearing, wallet, amount_fen)?;

@@ -38,6 +38,19 @@ impl AccountKind {
         })
     }
 
+    /// How many accounts (shards) one owner has of this kind. Every capture credits the
+    /// operator's revenue and every payment passes the provider's clearing account: one
+    /// row each would make all of a tenant's captures wait for each other's commit on
+    /// its lock. Those two kinds have no floor, so nothing needs their whole balance at
+    /// once: an entry moves one shard ([`shard_for`]), and the owner's balance is the
+    /// sum of its shards. Kinds with a floor have one account, checked under its lock.
+    pub fn shards(self) -> i16 {
+        match self {
+            AccountKind::Clearing | AccountKind::Revenue => 16,
+            AccountKind::Wallet | AccountKind::Held | AccountKind::RefundPending => 1,
+        }
+    }
+
     /// The lowest balance the account may reach: wallets down to minus their credit
     /// limit, reservations never below zero, the others unbounded.
     pub fn floor(self, credit_limit_fen: i64) -> Option<i64> {
@@ -47,6 +60,16 @@ impl AccountKind {
             AccountKind::Clearing | AccountKind::Revenue => None,
         }
     }
+}
+
+/// The shard of a `kind` account an entry about `reference` (a hold, a payment, a
+/// refund) moves: spread evenly, and the same for the same reference (FNV-1a).
+pub fn shard_for(kind: AccountKind, reference: &str) -> i16 {
+    let hash = reference.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let shards = u64::from(kind.shards().unsigned_abs());
+    i16::try_from(hash % shards).unwrap_or(0)
 }
 
 /// What an entry records (the `journal_entries.kind` column).
@@ -291,6 +314,29 @@ pub fn check_floor(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sharded_kinds_spread_references_over_their_shards_and_others_have_one() {
+        let mut seen = [0u32; 16];
+        for i in 0..1_600 {
+            let shard = shard_for(AccountKind::Revenue, &format!("hold-{i}"));
+            seen[usize::try_from(shard).unwrap()] += 1;
+        }
+        assert!(seen.iter().all(|n| (50..=150).contains(n)), "{seen:?}");
+        assert_eq!(
+            shard_for(AccountKind::Revenue, "hold-7"),
+            shard_for(AccountKind::Revenue, "hold-7"),
+            "the same reference, the same shard"
+        );
+        for kind in [
+            AccountKind::Wallet,
+            AccountKind::Held,
+            AccountKind::RefundPending,
+        ] {
+            assert_eq!(kind.shards(), 1);
+            assert_eq!(shard_for(kind, "anything"), 0);
+        }
+    }
 
     const W: u8 = 1;
     const H: u8 = 2;
