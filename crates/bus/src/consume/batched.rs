@@ -4,6 +4,10 @@
 //! a pull returns what is pending, so a quiet stream gives batches of one and a busy
 //! one gives full batches (the time a batch takes is the time the next one gathers).
 //!
+//! A consumer that would rather have fewer, larger batches than the quickest handling
+//! gives a `linger`: after a batch that was not full it waits that long before pulling
+//! again, so what arrives meanwhile comes as one batch.
+//!
 //! Each message still gets its own outcome (ack, retry with back-off, dead letter),
 //! from the handler's result at its position. A handler that cannot commit the batch
 //! returns `Retry` for all of them.
@@ -11,6 +15,7 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
@@ -19,7 +24,8 @@ use tracing::Instrument;
 use super::{ConsumerSpec, Delivery, HandleError, PullConsumer, Received, attached, fetch_pending};
 use crate::{Bus, BusError, Publisher};
 
-/// Runs `handler` over the consumer until `shutdown`, a pulled batch at a time. The
+/// Runs `handler` over the consumer until `shutdown`, a pulled batch at a time (after
+/// a batch that was not full, the next pull waits `linger`). The
 /// handler returns one result per delivery, in the order given; a delivery without a
 /// result is retried. The batch in hand is finished (handled and acked) before it
 /// returns. NATS outages are waited out; `running` tells readiness checks whether the
@@ -32,6 +38,7 @@ pub async fn run_consumer_batched<H, Fut>(
     bus: &Bus,
     spec: ConsumerSpec,
     handler: H,
+    linger: Duration,
     shutdown: CancellationToken,
     running: Arc<AtomicBool>,
 ) -> Result<(), BusError>
@@ -42,7 +49,16 @@ where
     let dead_letters = Publisher::new(bus.jetstream.clone());
     let (spec_ref, handler, dead_letters, stop) = (&spec, &handler, &dead_letters, &shutdown);
     let inner = move |consumer: PullConsumer| async move {
-        batch_loop(bus, spec_ref, &consumer, handler, dead_letters, stop).await
+        batch_loop(
+            bus,
+            spec_ref,
+            &consumer,
+            handler,
+            dead_letters,
+            linger,
+            stop,
+        )
+        .await
     };
     attached(bus, &spec, &shutdown, &running, inner).await
 }
@@ -53,6 +69,7 @@ async fn batch_loop<H, Fut>(
     consumer: &PullConsumer,
     handler: &H,
     dead_letters: &Publisher,
+    linger: Duration,
     shutdown: &CancellationToken,
 ) -> Result<(), BusError>
 where
@@ -68,8 +85,15 @@ where
             let msg = msg.map_err(|e| BusError::consumer(&spec.durable, e))?;
             received.push(Received::new(spec, msg)?);
         }
+        let full = received.len() >= spec.batch;
         if !received.is_empty() {
             handle_batch(bus, spec, received, handler, dead_letters).await?;
+        }
+        if !full && !linger.is_zero() {
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                _ = tokio::time::sleep(linger) => {}
+            }
         }
         if shutdown.is_cancelled() {
             return Ok(());

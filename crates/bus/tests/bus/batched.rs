@@ -42,6 +42,15 @@ fn spawn(
     spec: ConsumerSpec,
     batches: Batches,
 ) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    spawn_lingering(fx, spec, batches, Duration::ZERO)
+}
+
+fn spawn_lingering(
+    fx: &Fixture,
+    spec: ConsumerSpec,
+    batches: Batches,
+    linger: Duration,
+) -> (CancellationToken, tokio::task::JoinHandle<()>) {
     let stop = CancellationToken::new();
     let bus = fx.bus.bus.clone();
     let s = stop.clone();
@@ -60,9 +69,16 @@ fn spawn(
                     .collect()
             }
         };
-        run_consumer_batched(&bus, spec, handler, s, Arc::new(AtomicBool::new(false)))
-            .await
-            .unwrap();
+        run_consumer_batched(
+            &bus,
+            spec,
+            handler,
+            linger,
+            s,
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await
+        .unwrap();
     });
     (stop, task)
 }
@@ -178,4 +194,29 @@ async fn a_batch_claim_returns_only_the_events_not_yet_processed() {
         .await
         .unwrap();
     assert_eq!(other.len(), 4);
+}
+
+#[tokio::test]
+async fn a_lingering_consumer_gathers_what_arrives_after_a_small_batch_into_one() {
+    let fx = Fixture::new().await;
+    let publisher = Publisher::new(fx.bus.jetstream.clone());
+    let batches: Batches = Arc::default();
+    let (stop, task) = spawn_lingering(
+        &fx,
+        spec(&fx, "lingering"),
+        batches.clone(),
+        Duration::from_secs(2),
+    );
+    publisher.publish(&fx.ping("first", 0)).await.unwrap();
+    assert!(eventually(10, || async { batches.lock().unwrap().len() == 1 }).await);
+    // Published one by one while the consumer waits after its batch of one.
+    for n in ["a", "b", "c", "d"] {
+        publisher.publish(&fx.ping(n, 0)).await.unwrap();
+    }
+    assert!(eventually(10, || async { batches.lock().unwrap().len() == 2 }).await);
+    let got = batches.lock().unwrap().clone();
+    let second: Vec<&str> = got[1].iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(second, ["a", "b", "c", "d"], "one batch: {got:?}");
+    stop.cancel();
+    task.await.unwrap();
 }

@@ -51,6 +51,7 @@ pub fn spawn(ctx: Ctx, stop: CancellationToken) {
                 let ctx = ctx.clone();
                 async move { handle(&ctx, ds).await }
             },
+            LINGER,
             stop,
             running,
         )
@@ -64,6 +65,11 @@ pub fn spawn(ctx: Ctx, stop: CancellationToken) {
 /// Events merged per transaction at most: a fleet's heartbeats (one per device and
 /// period) are the bulk of device events and each changes one row.
 const BATCH: usize = 256;
+
+/// After a batch that was not full, how long the consumer waits before pulling again:
+/// a fleet's heartbeats then come as a few larger transactions a second rather than
+/// many small ones, for a live view at most this much later.
+const LINGER: Duration = Duration::from_millis(100);
 
 /// What one event says, in domain terms.
 struct Observation {
