@@ -95,7 +95,7 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
             )
             .await
             .map_err(retry)?;
-            effects::run(ctx, o, effects).await;
+            effects::run(ctx, o, effects).await.map_err(retry)?;
         }
         "meter" => {
             let ev: proto::events::MeterSample = d.decode().map_err(|e| permanent(&e))?;
@@ -130,7 +130,7 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
                 ..Patch::default()
             };
             let (o, effects) = settle::end(ctx, o, patch).await.map_err(retry)?;
-            effects::run(ctx, o, effects).await;
+            effects::run(ctx, o, effects).await.map_err(retry)?;
         }
         _ => {}
     }

@@ -2,6 +2,8 @@
 //! protocol's resend, a settlement that never comes, a duplicate settlement, a busy or
 //! faulted port. Each checks the order, the wallet and (where money moved) the ledger.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apptest::Driver;
@@ -408,4 +410,118 @@ async fn a_busy_or_faulted_port_is_refused_and_nothing_is_held() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("the cleared port never took an order");
+}
+
+/// A TCP forwarder to a service that can be switched off: then it refuses new
+/// connections and cuts the open ones, as a crashed or partitioned service would.
+struct Switch {
+    addr: std::net::SocketAddr,
+    upstream: Arc<Mutex<Option<std::net::SocketAddr>>>,
+    up: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Switch {
+    async fn new() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let switch = Switch {
+            addr: listener.local_addr().unwrap(),
+            upstream: Arc::default(),
+            up: Arc::new(AtomicBool::new(true)),
+            open: Arc::default(),
+        };
+        let (upstream, up, open) = (
+            switch.upstream.clone(),
+            switch.up.clone(),
+            switch.open.clone(),
+        );
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = *upstream.lock().unwrap();
+                let (Some(target), true) = (target, up.load(Ordering::SeqCst)) else {
+                    continue; // dropped: the connection is refused
+                };
+                let task = tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+                open.lock().unwrap().push(task);
+            }
+        });
+        switch
+    }
+
+    fn off(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for task in self.open.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+
+    fn on(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_settlement_that_cannot_be_billed_for_a_while_is_billed_when_billing_is_back() {
+    let billing = Switch::new().await;
+    let (upstream, via) = (billing.upstream.clone(), billing.addr);
+    let w = world_with(move |c| {
+        *upstream.lock().unwrap() = Some(c.grpc.listen);
+        c.charging.billing_grpc_url = format!("http://{via}");
+    })
+    .await;
+    w.tariff().await;
+    let (pile, mut sim, device) = w.pile_with(metered_pile(&w, 54)).await;
+    let d = w.driver_with(3_000).await;
+    // 100 Wh at 1.5 kW: the pile ends the charge by itself after 4 minutes of its time.
+    let id = w
+        .started(
+            &d,
+            "outage",
+            json!({"device_id": device, "port": 1, "energy_wh": 100, "hold_fen": 1_000}),
+        )
+        .await;
+    w.until(&d, &id, "charging", 10).await;
+    billing.off();
+    let Some(SimEvent::Settled { energy_wh, .. }) = sim
+        .wait_for(Duration::from_secs(15), |e| {
+            matches!(e, SimEvent::Settled { .. })
+        })
+        .await
+    else {
+        panic!("the pile never settled");
+    };
+    w.until(&d, &id, "ended", 10).await;
+    // Longer than the settlement effect's own retries (about 18 s): the device event is
+    // given back rather than acknowledged, and the order waits `ended`.
+    tokio::time::sleep(Duration::from_secs(22)).await;
+    let o = w.app.ok(w
+        .app
+        .get(&format!("/api/v1/charging/orders/{id}"), &d.token)
+        .await);
+    assert_eq!(
+        o["state"], "ended",
+        "nothing billed while billing is away: {o}"
+    );
+    assert_eq!(
+        wallet(&w, &d).await["held_fen"],
+        1_000,
+        "the hold still waits"
+    );
+
+    billing.on();
+    let want = tariff_fen(energy_wh as i64);
+    let o = w.until(&d, &id, "settled", 60).await;
+    assert_eq!(o["amount_fen"], want, "{o}");
+    let v = released(&w, &d).await;
+    assert_eq!(v["balance_fen"], 3_000 - want);
+    let (rows, status, captured, captures) = ledger_of(&w, &id).await;
+    assert_eq!(
+        (rows, status.as_str(), captured, captures),
+        (1, "captured", want, 1)
+    );
+    let _ = pile.shutdown().await;
 }

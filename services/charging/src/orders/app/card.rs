@@ -41,7 +41,7 @@ pub async fn start_dny(ctx: &Ctx, device_id: &str, port: u32) -> Result<(), Char
         },
     )
     .await?;
-    super::effects::run(ctx, o, effects).await;
+    let _ = super::effects::run(ctx, o, effects).await;
     Ok(())
 }
 

@@ -18,15 +18,26 @@ use crate::orders::store::OrderRow;
 
 type Next = Option<(OrderRow, Vec<Effect>)>;
 
-/// Runs the effects in the background.
+/// Runs the effects in the background (a failure is logged; the order's deadline moves
+/// it on).
 pub fn spawn(ctx: Ctx, order: OrderRow, effects: Vec<Effect>) {
     if effects.is_empty() {
         return;
     }
-    tokio::spawn(async move { run(&ctx, order, effects).await });
+    tokio::spawn(async move {
+        let _ = run(&ctx, order, effects).await;
+    });
 }
 
-pub async fn run(ctx: &Ctx, mut order: OrderRow, effects: Vec<Effect>) {
+/// Runs the effects in order, each outcome's effects after them; the failure of a money
+/// effect (after its retries) is returned once the rest ran, so that a device event
+/// whose settlement could not be billed is delivered again rather than acknowledged.
+pub async fn run(
+    ctx: &Ctx,
+    mut order: OrderRow,
+    effects: Vec<Effect>,
+) -> Result<(), ChargingError> {
+    let mut failed = None;
     let mut queue: VecDeque<Effect> = effects.into();
     while let Some(effect) = queue.pop_front() {
         let next = with_retries(effect, || async {
@@ -45,9 +56,22 @@ pub async fn run(ctx: &Ctx, mut order: OrderRow, effects: Vec<Effect>) {
                 queue.extend(more);
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!(order = %order.id, ?effect, error = %e, "order effect failed"),
+            Err(e) => {
+                tracing::warn!(order = %order.id, ?effect, error = %e, "order effect failed");
+                if moves_money(effect) {
+                    failed = Some(e);
+                }
+            }
         }
     }
+    failed.map_or(Ok(()), Err)
+}
+
+fn moves_money(effect: Effect) -> bool {
+    matches!(
+        effect,
+        Effect::Settle | Effect::SettleFromMeter | Effect::ReleaseHold
+    )
 }
 
 /// Pauses between tries of an effect that moves money, after a failure that may pass
@@ -65,10 +89,7 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<Next, ChargingError>>,
 {
-    let repeatable = matches!(
-        effect,
-        Effect::Settle | Effect::SettleFromMeter | Effect::ReleaseHold
-    );
+    let repeatable = moves_money(effect);
     let mut delays = RETRY_DELAYS_MS.iter();
     loop {
         match attempt().await {

@@ -9,7 +9,7 @@ use proto::pylon::payment::v1::CaptureRequest;
 use super::transition::{Patch, chain_from, preview, transition_from};
 use crate::ctx::Ctx;
 use crate::error::ChargingError;
-use crate::orders::domain::state::{Effect, Input};
+use crate::orders::domain::state::{Effect, Input, State};
 use crate::orders::store::{self, OrderRow};
 
 /// Tenants are in China for now: one time zone for time-of-use windows.
@@ -77,13 +77,19 @@ pub async fn settle(
 /// or payment fails, or the order is not one the settlement ends and bills, it is only
 /// ended, and the `Settle` effect it returns retries the rest. A crash in between
 /// leaves the device event unacknowledged: its redelivery finds the bill and the
-/// capture already made and records them.
+/// capture already made and records them. When billing still fails after the effect's
+/// retries, the event is delivered again (the consumer answers `Retry`), and an order
+/// found `ended` then is billed once more.
 pub async fn end(
     ctx: &Ctx,
     o: OrderRow,
     patch: Patch,
 ) -> Result<(OrderRow, Vec<Effect>), ChargingError> {
     const REASON: &str = "the pile's settlement";
+    if o.state == State::Ended.as_str() {
+        // Delivered again after its settlement could not be billed: bill it now.
+        return Ok((o, vec![Effect::Settle]));
+    }
     if let Some((ended, effects)) = preview(ctx, &o, &Input::Ended, &patch)
         && effects == [Effect::Settle]
     {
