@@ -20,6 +20,32 @@ use uuid::Uuid;
 
 use crate::{BusError, EventMeta, OutgoingEvent, Publisher, SchemaName};
 
+/// An outbox row's columns as an event fills them, in the order of [`Outbox::bind_event`].
+const COLUMNS: &str =
+    "event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload";
+
+/// The types of [`COLUMNS`].
+const TYPES: [&str; 8] = [
+    "uuid",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "text",
+    "bytea",
+];
+
+/// `$first::uuid, $first+1::text, …` for the eight columns (`suffix` `[]`: arrays).
+fn typed_params(first: usize, suffix: &str) -> String {
+    TYPES
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("${}::{t}{suffix}", first + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Writes events into a schema's outbox table.
 #[derive(Clone, Copy, Debug)]
 pub struct Outbox {
@@ -80,19 +106,10 @@ impl Outbox {
     /// event's values at parameters `$first` to `$first + 7`, bound by
     /// [`Outbox::bind_event`]. The change and its event then commit as one statement.
     pub fn insert_per_row(&self, from: &str, first: usize) -> String {
-        let p: Vec<String> = (first..first + 8).map(|i| format!("${i}")).collect();
         format!(
-            "INSERT INTO {}.outbox (event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload) \
-             SELECT {}::uuid, {}::text, {}::text, {}::text, {}::text, {}::timestamptz, {}::text, {}::bytea FROM {from}",
+            "INSERT INTO {}.outbox ({COLUMNS}) SELECT {} FROM {from}",
             self.schema.as_str(),
-            p[0],
-            p[1],
-            p[2],
-            p[3],
-            p[4],
-            p[5],
-            p[6],
-            p[7],
+            typed_params(first, ""),
         )
     }
 
@@ -110,22 +127,17 @@ impl Outbox {
     }
 
     fn insert_many_from(&self, from: Option<&str>, first: usize) -> String {
-        let p: Vec<String> = (first..first + 8).map(|i| format!("${i}")).collect();
         let from = from.map(|f| format!(", {f}")).unwrap_or_default();
         format!(
-            "INSERT INTO {}.outbox (event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload) \
-             SELECT e.event_id, e.subject, e.event_type, e.source, e.tenant, e.occurred_at, e.traceparent, e.payload \
-             FROM unnest({}::uuid[], {}::text[], {}::text[], {}::text[], {}::text[], {}::timestamptz[], {}::text[], {}::bytea[]) \
-             WITH ORDINALITY AS e(event_id, subject, event_type, source, tenant, occurred_at, traceparent, payload, n){from} ORDER BY e.n",
+            "INSERT INTO {}.outbox ({COLUMNS}) SELECT {} \
+             FROM unnest({}) WITH ORDINALITY AS e({COLUMNS}, n){from} ORDER BY e.n",
             self.schema.as_str(),
-            p[0],
-            p[1],
-            p[2],
-            p[3],
-            p[4],
-            p[5],
-            p[6],
-            p[7],
+            COLUMNS
+                .split(", ")
+                .map(|c| format!("e.{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            typed_params(first, "[]"),
         )
     }
 

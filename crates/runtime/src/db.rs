@@ -13,15 +13,22 @@ use crate::config::DatabaseConfig;
 /// The process's pool. Lazy: the process starts even while PostgreSQL is down, and
 /// `/readyz` says so until it is back.
 pub fn pool(cfg: &DatabaseConfig) -> anyhow::Result<PgPool> {
+    Ok(pool_options(cfg, cfg.max_connections).connect_lazy_with(connect_options(cfg)?))
+}
+
+fn connect_options(cfg: &DatabaseConfig) -> anyhow::Result<PgConnectOptions> {
     let opts: PgConnectOptions = cfg
         .url
         .expose()
         .parse()
         .context("database.url is not a valid PostgreSQL URL")?;
-    Ok(PgPoolOptions::new()
-        .max_connections(cfg.max_connections)
+    Ok(opts.application_name("pylon"))
+}
+
+fn pool_options(cfg: &DatabaseConfig, max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
-        .connect_lazy_with(opts.application_name("pylon")))
 }
 
 /// A pool for a service's hot statements on partitioned tables: its sessions use a
@@ -36,18 +43,8 @@ pub fn pool_with_generic_plans(
     cfg: &DatabaseConfig,
     max_connections: u32,
 ) -> anyhow::Result<PgPool> {
-    let opts: PgConnectOptions = cfg
-        .url
-        .expose()
-        .parse()
-        .context("database.url is not a valid PostgreSQL URL")?;
-    Ok(PgPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
-        .connect_lazy_with(
-            opts.application_name("pylon")
-                .options([("plan_cache_mode", "force_generic_plan")]),
-        ))
+    let opts = connect_options(cfg)?.options([("plan_cache_mode", "force_generic_plan")]);
+    Ok(pool_options(cfg, max_connections).connect_lazy_with(opts))
 }
 
 /// Applies `migrator` inside `schema` (created if missing). Runs on its own connection

@@ -16,18 +16,9 @@ pub async fn enqueue<E: bus::Event>(
     now: DateTime<Utc>,
     event: &E,
 ) -> Result<(), PaymentError> {
-    let tenant = tenant.to_string();
+    let event = outgoing(ns, tenant, (aggregate, name), now, event)?;
     bus::Outbox::new(crate::SCHEMA)
-        .enqueue_event(
-            conn,
-            ns,
-            crate::NAME,
-            &tenant,
-            &tenant,
-            (aggregate, name),
-            now,
-            event,
-        )
+        .enqueue(conn, &event)
         .await?;
     Ok(())
 }

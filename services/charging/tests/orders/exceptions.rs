@@ -28,6 +28,36 @@ fn metered_pile(w: &World, index: u32) -> PileConfig {
     c
 }
 
+/// A metered pile (`index`), a driver with 3,000 fen and their order on `port` with
+/// `limit` (`energy_wh` or `duration_secs` and its value) and a 1,000 fen hold.
+async fn metered_order(
+    w: &World,
+    index: u32,
+    key: &str,
+    port: u32,
+    limit: (&str, i64),
+) -> (sim::PileHandle, sim::EventStream, Driver, String) {
+    let (pile, sim, device) = w.pile_with(metered_pile(w, index)).await;
+    let d = w.driver_with(3_000).await;
+    let mut body = json!({"device_id": device, "port": port, "hold_fen": 1_000});
+    body[limit.0] = json!(limit.1);
+    let id = w.started(&d, key, body).await;
+    (pile, sim, d, id)
+}
+
+/// Waits for the pile's own settlement; the energy it reported (Wh).
+async fn pile_settlement(sim: &mut sim::EventStream) -> i64 {
+    let Some(SimEvent::Settled { energy_wh, .. }) = sim
+        .wait_for(Duration::from_secs(15), |e| {
+            matches!(e, SimEvent::Settled { .. })
+        })
+        .await
+    else {
+        panic!("the pile never settled");
+    };
+    energy_wh as i64
+}
+
 async fn wallet(w: &World, d: &Driver) -> Value {
     w.app
         .ok(w.app.get("/api/v1/payment/wallet", &d.token).await)
@@ -139,15 +169,8 @@ async fn a_settlement_that_never_comes_closes_the_order_from_its_last_meter_samp
     // Seconds instead of the default ten minutes, so the sweeper acts within the test.
     let w = world_with(|c| c.charging.settlement_timeout_secs = 2).await;
     w.tariff().await;
-    let (pile, mut sim, device) = w.pile_with(metered_pile(&w, 52)).await;
-    let d = w.driver_with(3_000).await;
-    let id = w
-        .started(
-            &d,
-            "lost-end",
-            json!({"device_id": device, "port": 1, "duration_secs": 7200, "hold_fen": 1_000}),
-        )
-        .await;
+    let (pile, mut sim, d, id) =
+        metered_order(&w, 52, "lost-end", 1, ("duration_secs", 7200)).await;
     w.until(&d, &id, "charging", 15).await;
     // A few meter samples reach the order; then the pile goes silent for good (its
     // settlement would only be sent once it speaks again).
@@ -278,25 +301,10 @@ async fn orders_consumer_idle(w: &World) {
 async fn a_duplicate_settlement_is_billed_and_captured_once() {
     let w = world().await;
     w.tariff().await;
-    let (pile, mut sim, device) = w.pile_with(metered_pile(&w, 53)).await;
-    let d = w.driver_with(3_000).await;
     // 100 Wh at 1.5 kW: the pile ends the charge by itself after 4 minutes of its time.
-    let id = w
-        .started(
-            &d,
-            "twice",
-            json!({"device_id": device, "port": 2, "energy_wh": 100, "hold_fen": 1_000}),
-        )
-        .await;
-    let Some(SimEvent::Settled { energy_wh, .. }) = sim
-        .wait_for(Duration::from_secs(15), |e| {
-            matches!(e, SimEvent::Settled { .. })
-        })
-        .await
-    else {
-        panic!("the pile never settled");
-    };
-    let want = tariff_fen(energy_wh as i64);
+    let (pile, mut sim, d, id) = metered_order(&w, 53, "twice", 2, ("energy_wh", 100)).await;
+    let device = pile.id().to_owned();
+    let want = tariff_fen(pile_settlement(&mut sim).await);
     let o = w.until(&d, &id, "settled", 20).await;
     assert_eq!(o["amount_fen"], want, "{o}");
     let v = released(&w, &d).await;
@@ -474,26 +482,11 @@ async fn a_settlement_that_cannot_be_billed_for_a_while_is_billed_when_billing_i
     })
     .await;
     w.tariff().await;
-    let (pile, mut sim, device) = w.pile_with(metered_pile(&w, 54)).await;
-    let d = w.driver_with(3_000).await;
     // 100 Wh at 1.5 kW: the pile ends the charge by itself after 4 minutes of its time.
-    let id = w
-        .started(
-            &d,
-            "outage",
-            json!({"device_id": device, "port": 1, "energy_wh": 100, "hold_fen": 1_000}),
-        )
-        .await;
+    let (pile, mut sim, d, id) = metered_order(&w, 54, "outage", 1, ("energy_wh", 100)).await;
     w.until(&d, &id, "charging", 10).await;
     billing.off();
-    let Some(SimEvent::Settled { energy_wh, .. }) = sim
-        .wait_for(Duration::from_secs(15), |e| {
-            matches!(e, SimEvent::Settled { .. })
-        })
-        .await
-    else {
-        panic!("the pile never settled");
-    };
+    let energy_wh = pile_settlement(&mut sim).await;
     w.until(&d, &id, "ended", 10).await;
     // Longer than the settlement effect's own retries (about 18 s): the device event is
     // given back rather than acknowledged, and the order waits `ended`.
@@ -513,7 +506,7 @@ async fn a_settlement_that_cannot_be_billed_for_a_while_is_billed_when_billing_i
     );
 
     billing.on();
-    let want = tariff_fen(energy_wh as i64);
+    let want = tariff_fen(energy_wh);
     let o = w.until(&d, &id, "settled", 60).await;
     assert_eq!(o["amount_fen"], want, "{o}");
     let v = released(&w, &d).await;
