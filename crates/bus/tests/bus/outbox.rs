@@ -32,6 +32,16 @@ async fn unpublished(pool: &PgPool) -> i64 {
         .unwrap()
 }
 
+/// A relay of the test schema that publishes to the fixture's stream.
+fn publishing_relay(fx: &Fixture, pool: &PgPool) -> OutboxRelay<Publisher> {
+    OutboxRelay::new(
+        pool.clone(),
+        SCHEMA,
+        Publisher::new(fx.bus.jetstream.clone()),
+        opts(),
+    )
+}
+
 fn opts() -> RelayOptions {
     RelayOptions {
         batch: 50,
@@ -90,12 +100,7 @@ async fn relay_killed_after_commit_before_publish_publishes_once_on_restart() {
     );
 
     // The restarted relay publishes it, once.
-    let relay = OutboxRelay::new(
-        pool.clone(),
-        SCHEMA,
-        Publisher::new(fx.bus.jetstream.clone()),
-        opts(),
-    );
+    let relay = publishing_relay(&fx, &pool);
     let stop = CancellationToken::new();
     let run = tokio::spawn(relay.run(stop.clone()));
     assert!(eventually(10, || async { unpublished(&pool).await == 0 }).await);
@@ -126,12 +131,7 @@ async fn relay_crashing_between_publish_and_mark_does_not_double_the_event() {
         .unwrap();
     assert_eq!(attempts, 1);
 
-    let relay = OutboxRelay::new(
-        pool.clone(),
-        SCHEMA,
-        Publisher::new(fx.bus.jetstream.clone()),
-        opts(),
-    );
+    let relay = publishing_relay(&fx, &pool);
     assert_eq!(relay.relay_once().await.unwrap(), 3);
     assert_eq!(unpublished(&pool).await, 0);
     assert_eq!(
@@ -200,12 +200,7 @@ async fn a_rolled_back_transaction_publishes_nothing() {
         .await
         .unwrap();
     tx.rollback().await.unwrap();
-    let relay = OutboxRelay::new(
-        pool.clone(),
-        SCHEMA,
-        Publisher::new(fx.bus.jetstream.clone()),
-        opts(),
-    );
+    let relay = publishing_relay(&fx, &pool);
     assert_eq!(relay.relay_once().await.unwrap(), 0);
     assert_eq!(fx.stored().await, 0);
 }
@@ -216,12 +211,7 @@ async fn shutdown_flushes_what_is_pending() {
     let (_db, pool) = outbox_db().await;
     let events: Vec<_> = (0..5).map(|i| fx.ping(&format!("late{i}"), i)).collect();
     commit(&pool, &events).await;
-    let relay = OutboxRelay::new(
-        pool.clone(),
-        SCHEMA,
-        Publisher::new(fx.bus.jetstream.clone()),
-        opts(),
-    );
+    let relay = publishing_relay(&fx, &pool);
     // Cancelled before it starts: the only chance to publish is the final flush.
     let stop = CancellationToken::new();
     stop.cancel();
@@ -269,12 +259,7 @@ async fn an_event_written_in_the_statement_of_its_change_exists_only_if_the_chan
     assert_eq!(done.rows_affected(), 0);
     assert_eq!(unpublished(&pool).await, 1);
 
-    let relay = OutboxRelay::new(
-        pool.clone(),
-        SCHEMA,
-        Publisher::new(fx.bus.jetstream.clone()),
-        opts(),
-    );
+    let relay = publishing_relay(&fx, &pool);
     assert_eq!(relay.relay_once().await.unwrap(), 1);
     assert_eq!(fx.stored().await, 1);
     let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
@@ -302,12 +287,7 @@ async fn several_events_written_by_one_statement_are_relayed_in_their_order() {
     .unwrap();
     assert_eq!(done.rows_affected(), 3);
 
-    let relay = OutboxRelay::new(
-        pool.clone(),
-        SCHEMA,
-        Publisher::new(fx.bus.jetstream.clone()),
-        opts(),
-    );
+    let relay = publishing_relay(&fx, &pool);
     assert_eq!(relay.relay_once().await.unwrap(), 3);
     let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
     for (seq, note) in [(1, "first"), (2, "second"), (3, "third")] {
