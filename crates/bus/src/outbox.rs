@@ -142,27 +142,22 @@ impl Outbox {
     }
 
     /// Binds `events` to the parameters of [`Outbox::insert_many`], in order.
-    pub fn bind_events<'q>(
+    pub fn bind_events<'q, E: std::borrow::Borrow<OutgoingEvent>>(
         query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
-        events: &[OutgoingEvent],
+        events: &[E],
     ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-        let metas = events.iter().map(|e| &e.meta);
+        let events = || events.iter().map(|e| e.borrow());
+        let metas = || events().map(|e| &e.meta);
         query
-            .bind(metas.clone().map(|m| m.id).collect::<Vec<Uuid>>())
-            .bind(events.iter().map(|e| e.subject.clone()).collect::<Vec<_>>())
+            .bind(metas().map(|m| m.id).collect::<Vec<Uuid>>())
+            .bind(events().map(|e| e.subject.clone()).collect::<Vec<_>>())
+            .bind(metas().map(|m| m.event_type.clone()).collect::<Vec<_>>())
+            .bind(metas().map(|m| m.source.clone()).collect::<Vec<_>>())
+            .bind(metas().map(|m| m.tenant.clone()).collect::<Vec<_>>())
+            .bind(metas().map(|m| m.time).collect::<Vec<_>>())
+            .bind(metas().map(|m| m.traceparent.clone()).collect::<Vec<_>>())
             .bind(
-                metas
-                    .clone()
-                    .map(|m| m.event_type.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(metas.clone().map(|m| m.source.clone()).collect::<Vec<_>>())
-            .bind(metas.clone().map(|m| m.tenant.clone()).collect::<Vec<_>>())
-            .bind(metas.clone().map(|m| m.time).collect::<Vec<_>>())
-            .bind(metas.map(|m| m.traceparent.clone()).collect::<Vec<_>>())
-            .bind(
-                events
-                    .iter()
+                events()
                     .map(|e| e.payload.to_vec())
                     .collect::<Vec<Vec<u8>>>(),
             )

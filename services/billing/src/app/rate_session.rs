@@ -75,12 +75,9 @@ pub async fn run(ctx: &Ctx, r: RateInput) -> Result<(BillRecord, bool)> {
     )?;
     // Rating is pure and cheap: a repeated call rates again and finds the bill it
     // issued the first time, rather than every first call paying for a lookup.
-    let mut conn = ctx.pool.acquire().await?;
-    if !store::bills::issue(&mut conn, &row, &lines, &event).await? {
-        drop(conn);
+    if !store::bills::issue(&ctx.pool, &row, &lines, &event).await? {
         return Ok((bills::by_order(ctx, r.tenant, &r.order_ref).await?, false));
     }
-    drop(conn);
     tracing::info!(
         tenant = %r.tenant, order_ref = %r.order_ref, bill = %row.id,
         total_fen = row.total_fen, flagged = row.flagged, "bill issued"

@@ -47,8 +47,8 @@ const COLS: &str = "id, tenant_id, order_ref, node_path, payer_id, tariff_id, ta
 /// Issues a bill in one statement: the bill unless its order already has one, its
 /// lines and its `bill.issued` outbox row (bound by `bus::Outbox::bind_event`) only
 /// when the bill was inserted. `false` when the order had a bill (nothing written).
-pub async fn issue(
-    conn: &mut sqlx::PgConnection,
+pub async fn issue<'c>(
+    db: impl PgExecutor<'c>,
     b: &BillRow,
     items: &[ItemRow],
     issued: &bus::OutgoingEvent,
@@ -94,7 +94,7 @@ pub async fn issue(
         .bind(&periods)
         .bind(&amounts)
         .bind(&bodies);
-    let done = bus::Outbox::bind_event(query, issued).execute(conn).await?;
+    let done = bus::Outbox::bind_event(query, issued).execute(db).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -188,7 +188,7 @@ pub async fn record_transition<'c>(
             bus::Outbox::new(crate::SCHEMA).insert_many_per_row("moved", 21)
         )
     });
-    let events: Vec<bus::OutgoingEvent> = steps.iter().map(|s| s.event.clone()).collect();
+    let events: Vec<&bus::OutgoingEvent> = steps.iter().map(|s| &s.event).collect();
     let query = sqlx::query(SQL.as_str())
         .bind(after.id)
         .bind(after.created_at)

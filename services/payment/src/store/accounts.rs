@@ -76,21 +76,6 @@ pub async fn find<'c>(
     .await
 }
 
-/// Locks accounts in id order (every transaction locks in the same order, so two
-/// entries never deadlock).
-pub async fn lock(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<Locked>> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    sqlx::query_as(
-        "SELECT id, kind, owner_kind, owner_key, balance_fen, credit_limit_fen \
-         FROM payment.accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-    )
-    .bind(&ids)
-    .fetch_all(conn)
-    .await
-}
-
 pub async fn set_credit_limit<'c>(
     db: impl PgExecutor<'c>,
     id: Uuid,

@@ -66,22 +66,6 @@ impl From<Row> for StoredPort {
 const COLUMNS: &str = "device_id, port, state, raw_status, state_at, state_since, order_ref, \
      power_dw, voltage_dv, current_ma, energy_wh, elapsed_secs, meter_at, charge_at";
 
-/// The port's row, on a connection the caller holds.
-pub async fn get_in(
-    conn: &mut PgConnection,
-    device_id: &str,
-    port: u32,
-) -> Result<Option<PortLive>, sqlx::Error> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM charging.live_ports WHERE device_id = $1 AND port = $2");
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(device_id)
-        .bind(i64::from(port))
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|r| StoredPort::from(r).live))
-}
-
 /// Every port of `device_ids`, by (device, number), inside the consumer's transaction
 /// (the devices' rows are locked already, which serializes writers of their ports).
 pub async fn of_devices_in(
