@@ -55,19 +55,14 @@ impl EventMeta {
         const CONTENT_TYPE: HeaderName = HeaderName::from_static(headers::CONTENT_TYPE);
         const TRACEPARENT: HeaderName = HeaderName::from_static(headers::TRACEPARENT);
         let mut h = HeaderMap::new();
-        let mut id = Uuid::encode_buffer();
-        let id = &*self.id.hyphenated().encode_lower(&mut id);
-        h.insert(ID, id);
+        // Formatted values are moved into the map (a `&str` would be copied again).
+        let id = self.id.hyphenated().to_string();
+        h.insert(ID, id.clone());
         h.insert(MSG_ID, id);
         h.insert(TYPE, self.event_type.as_str());
         h.insert(SOURCE, self.source.as_str());
         h.insert(TENANT, self.tenant.as_str());
-        h.insert(
-            TIME,
-            self.time
-                .to_rfc3339_opts(SecondsFormat::Micros, true)
-                .as_str(),
-        );
+        h.insert(TIME, self.time.to_rfc3339_opts(SecondsFormat::Micros, true));
         h.insert(SPEC_VERSION, "1.0");
         h.insert(CONTENT_TYPE, headers::PROTOBUF);
         if let Some(tp) = &self.traceparent {

@@ -72,7 +72,11 @@ impl Namespace {
 
     /// A subject in this namespace: `pylon.<parts…>`, prefixed by `<ns>.` when named.
     pub fn subject(&self, parts: &[&str]) -> String {
-        let mut s = String::new();
+        // Sized up front: built once per published event (growing it took a few
+        // reallocations per subject).
+        let ns = self.0.as_ref().map_or(0, |n| n.as_str().len() + 1);
+        let len = ns + "pylon".len() + parts.iter().map(|p| p.len() + 1).sum::<usize>();
+        let mut s = String::with_capacity(len);
         if let Some(ns) = &self.0 {
             s.push_str(ns.as_str());
             s.push('.');

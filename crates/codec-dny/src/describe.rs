@@ -133,6 +133,22 @@ fn build(frame: &RawFrame, direction: Direction, stored: u16, computed: u16) -> 
 /// [`describe`] as JSON text, without building a `Value` (keys in declaration order
 /// rather than sorted; the same object).
 pub fn describe_json(frame: &RawFrame, direction: Direction) -> Vec<u8> {
-    let checksum = frame_checksum(frame);
-    serde_json::to_vec(&view(frame, direction, checksum, checksum)).unwrap_or_default()
+    let mut out = Vec::new();
+    describe_json_into(frame, direction, frame_checksum(frame), &mut out);
+    out
+}
+
+/// [`describe_json`] appended to `out`, for a frame whose encoded checksum the caller
+/// already has (the gateway encodes each raw frame once, for its hex, and reuses it).
+pub fn describe_json_into(
+    frame: &RawFrame,
+    direction: Direction,
+    checksum: u16,
+    out: &mut Vec<u8>,
+) {
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, &view(frame, direction, checksum, checksum)).is_err() {
+        // Nothing in the view fails to serialize; never leave half an object behind.
+        out.truncate(start);
+    }
 }

@@ -57,7 +57,9 @@ pub mod stream;
 pub mod units;
 pub mod values;
 
-pub use describe::{describe, describe_bytes, describe_item, describe_json, guess_direction};
+pub use describe::{
+    describe, describe_bytes, describe_item, describe_json, describe_json_into, guess_direction,
+};
 pub use error::{Error, ErrorKind};
 pub use frame::{Check, RawFrame, check, decode_frame, decode_frame_lenient};
 pub use ids::{DeviceClass, DeviceCode, Iccid, MessageId, PhysicalId};

@@ -302,6 +302,11 @@ impl Runner {
         self.dev.on_connect(self.clock.now(), &mut out);
         let mut buf = [0u8; READ_BUF];
         let mut after = Flow::Next;
+        // One timer for the device's next deadline, moved only when the deadline moves:
+        // a new `Sleep` in every turn would register and deregister a timer for each
+        // frame sent and each answer read (load piles send thousands a second).
+        let timer = sleep_until(Instant::now());
+        tokio::pin!(timer);
         let reason = loop {
             if let Err(reason) = self.flush(&mut wr, &mut out).await {
                 break reason;
@@ -310,6 +315,11 @@ impl Runner {
                 break reason;
             }
             let due = self.dev.next_due().map(|t| self.clock.wall_instant(t));
+            if let Some(d) = due
+                && d != timer.deadline()
+            {
+                timer.as_mut().reset(d);
+            }
             tokio::select! {
                 r = rd.read(&mut buf) => match r {
                     Ok(0) => break DisconnectReason::PeerClosed,
@@ -320,7 +330,7 @@ impl Runner {
                     }
                     Err(e) => break DisconnectReason::Io(e.to_string()),
                 },
-                () = sleep_opt(due) => self.dev.on_tick(self.clock.now(), &mut out),
+                () = &mut timer, if due.is_some() => self.dev.on_tick(self.clock.now(), &mut out),
                 c = self.control.recv() => match self.on_control(c, Some(&mut out)) {
                     Flow::Exit => {
                         after = Flow::Exit;
@@ -364,6 +374,16 @@ impl Runner {
             out.writes.clear();
             return Ok(());
         }
+        // The usual case, one frame and nothing injected: written as it is, at once if
+        // the socket takes it (no copy, no write timer).
+        if self.profile.faults.malformed_every.is_none()
+            && let [(bytes, is_frame)] = out.writes.as_slice()
+        {
+            let (bytes, frames) = (bytes.clone(), u64::from(*is_frame));
+            out.writes.clear();
+            self.frames_out += frames;
+            return self.write(wr, &bytes, frames).await;
+        }
         let mut buf = BytesMut::new();
         let mut frames = 0u64;
         let mut injected = Vec::new();
@@ -385,21 +405,30 @@ impl Runner {
         for e in injected {
             self.emit(e);
         }
-        let write = timeout(self.net.write_timeout, wr.write_all(&buf)).await;
-        match write {
-            Ok(Ok(())) => {
-                self.counters.sent(frames, buf.len() as u64);
-                Ok(())
-            }
-            Ok(Err(e)) => Err(DisconnectReason::Io(e.to_string())),
-            Err(_) => Err(DisconnectReason::Io("write timed out".into())),
-        }
+        self.write(wr, &buf, frames).await
     }
-}
 
-async fn sleep_opt(at: Option<Instant>) {
-    match at {
-        Some(at) => sleep_until(at).await,
-        None => std::future::pending().await,
+    /// Writes `bytes` (holding `frames` protocol frames): directly when the socket takes
+    /// them all, else the rest within the write timeout.
+    async fn write(
+        &mut self,
+        wr: &mut WriteHalf<'_>,
+        bytes: &[u8],
+        frames: u64,
+    ) -> Result<(), DisconnectReason> {
+        let done = match wr.try_write(bytes) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
+            Err(e) => return Err(DisconnectReason::Io(e.to_string())),
+        };
+        if let Some(rest) = bytes.get(done..).filter(|r| !r.is_empty()) {
+            match timeout(self.net.write_timeout, wr.write_all(rest)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(DisconnectReason::Io(e.to_string())),
+                Err(_) => return Err(DisconnectReason::Io("write timed out".into())),
+            }
+        }
+        self.counters.sent(frames, bytes.len() as u64);
+        Ok(())
     }
 }

@@ -164,20 +164,7 @@ impl Shared {
             .bus
             .namespace
             .subject(&["raw", frame.protocol(), device_id]);
-        // `{"hex": …, "frame": …}` written directly: the hex is plain digits and the
-        // description is JSON already.
-        let hex = frame.hex();
-        let described = frame.describe_json();
-        let mut payload = Vec::with_capacity(hex.len() + described.len() + 20);
-        payload.extend_from_slice(br#"{"hex":""#);
-        payload.extend_from_slice(hex.as_bytes());
-        payload.extend_from_slice(br#"","frame":"#);
-        if described.is_empty() {
-            payload.extend_from_slice(b"null");
-        } else {
-            payload.extend_from_slice(&described);
-        }
-        payload.push(b'}');
+        let payload = frame.raw_json();
         if let Err(e) = self.bus.client.publish(subject, payload.into()).await {
             tracing::debug!(error = %e, "raw frame not published");
         }

@@ -29,6 +29,8 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
         "1",
         "--baseline-concurrency",
         "8",
+        "--rounds",
+        "2",
         "--json",
     ]);
 
@@ -80,6 +82,25 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
     }
 
     // Connections and events agree between the piles, the gateway and the stream.
+    // Alternating windows: the second round's ingest shows the silenced piles spoke
+    // again, and each round's plain loop ran after the gateway's backlog was gone.
+    let p = &r["paired"];
+    let rounds = p["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 2, "{p}");
+    for round in rounds {
+        assert!(
+            round["ingest"]["events_per_s"].as_f64().unwrap() > 0.0,
+            "{round}"
+        );
+        assert!(
+            round["plain"]["events_per_s"].as_f64().unwrap() > 0.0,
+            "{round}"
+        );
+        assert_eq!(round["plain"]["mode"], "events+raw");
+        assert!(round["ratio"].as_f64().unwrap() > 0.0, "{round}");
+    }
+    assert!(p["median_ratio"].as_f64().unwrap() > 0.0);
+
     let k = &r["consistency"];
     assert_eq!(k["connections_match"], true, "{k}");
     assert_eq!(k["events_match"], true, "{k}");

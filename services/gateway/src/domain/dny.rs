@@ -96,7 +96,9 @@ impl DnySession {
     /// Handles bytes read from the socket.
     pub fn on_bytes(&mut self, data: &[u8], now: DateTime<Utc>) -> Result<Vec<Output>, Fatal> {
         self.decoder.feed(data).map_err(|e| Fatal(e.to_string()))?;
-        let mut out = Vec::new();
+        // A heartbeat gives its raw frame, its event and its answer: room for those
+        // without growing.
+        let mut out = Vec::with_capacity(4);
         loop {
             match self.decoder.decode_next() {
                 Ok(None) => return Ok(out),

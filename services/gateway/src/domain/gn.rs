@@ -64,7 +64,8 @@ impl GnSession {
             )));
         }
         self.buf.extend_from_slice(data);
-        let mut out = Vec::new();
+        // A report gives its raw frame, its event(s) and its acknowledgement.
+        let mut out = Vec::with_capacity(4);
         loop {
             let before = self.buf.len();
             match self.decoder.decode(&mut self.buf) {

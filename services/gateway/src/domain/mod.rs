@@ -61,13 +61,42 @@ impl WireFrame {
         bytes.map(|b| hex(&b)).unwrap_or_default()
     }
 
-    /// [`WireFrame::describe`] as JSON text (DNY without building a `Value`: the
-    /// raw-frame stream writes one per frame).
-    pub fn describe_json(&self) -> Vec<u8> {
-        match self {
-            WireFrame::Dny(f) => codec_dny::describe_json(f, codec_dny::Direction::Up),
-            WireFrame::Gn(_) => serde_json::to_vec(&self.describe()).unwrap_or_default(),
+    /// The raw-frame stream's message: `{"hex": …, "frame": …}`, the frame encoded once
+    /// and everything written into one buffer (DNY without building a `Value`; one per
+    /// frame when `gateway.raw_frames` is on). `frame` is `null` when it cannot be
+    /// described.
+    pub fn raw_json(&self) -> Vec<u8> {
+        let encoded = match self {
+            WireFrame::Dny(f) => f.to_bytes().ok(),
+            WireFrame::Gn(f) => f.encode().ok(),
         }
+        .unwrap_or_default();
+        let mut out = Vec::with_capacity(encoded.len() * 2 + 512);
+        out.extend_from_slice(br#"{"hex":""#);
+        push_hex(&mut out, &encoded);
+        out.extend_from_slice(br#"","frame":"#);
+        let before = out.len();
+        match self {
+            WireFrame::Dny(f) => {
+                // The checksum is the encoded frame's last two bytes (little-endian).
+                let n = encoded.len();
+                let checksum = match encoded.get(n.saturating_sub(2)..) {
+                    Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
+                    _ => 0,
+                };
+                codec_dny::describe_json_into(f, codec_dny::Direction::Up, checksum, &mut out);
+            }
+            WireFrame::Gn(_) => {
+                if serde_json::to_writer(&mut out, &self.describe()).is_err() {
+                    out.truncate(before);
+                }
+            }
+        }
+        if out.len() == before {
+            out.extend_from_slice(b"null");
+        }
+        out.push(b'}');
+        out
     }
 
     /// The frame as `pylon decode` prints it (DNY: uplink).
@@ -82,15 +111,25 @@ impl WireFrame {
     }
 }
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// Lowercase hex, as `codec_gn::hex::encode` writes it, without formatting machinery.
 fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0F)]));
+        s.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(HEX_DIGITS[usize::from(b & 0x0F)]));
     }
     s
+}
+
+/// [`hex`] appended to a byte buffer.
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX_DIGITS[usize::from(b >> 4)]);
+        out.push(HEX_DIGITS[usize::from(b & 0x0F)]);
+    }
 }
 
 /// A pending business decision the connection must ask charging for.
@@ -131,3 +170,44 @@ pub enum CardReplyContext {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Fatal(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DNY_HEARTBEAT: &str = "444e5910003b37ab0401002198080200000905ee02";
+    const GN_HEARTBEAT: &str = "fcfe002e000000000000018224121800038238393836303835353130323444313938383139363230302e312e31371152fcee";
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn parsed(frame: &WireFrame) -> serde_json::Value {
+        serde_json::from_slice(&frame.raw_json()).expect("raw_json is JSON")
+    }
+
+    #[test]
+    fn a_dny_raw_frame_is_its_hex_and_its_decode() {
+        let frame = codec_dny::decode_frame(&unhex(DNY_HEARTBEAT)).unwrap();
+        let raw = parsed(&WireFrame::Dny(frame));
+        assert_eq!(raw["hex"], DNY_HEARTBEAT);
+        assert_eq!(
+            raw["frame"],
+            codec_dny::describe_bytes(&unhex(DNY_HEARTBEAT), codec_dny::Direction::Up).unwrap()
+        );
+        assert_eq!(raw["frame"]["checksum_ok"], true);
+    }
+
+    #[test]
+    fn a_gn_raw_frame_is_its_hex_and_its_decode() {
+        let frame = codec_gn::Frame::decode(&unhex(GN_HEARTBEAT)).unwrap();
+        let wire = WireFrame::Gn(frame);
+        let raw = parsed(&wire);
+        assert_eq!(raw["hex"], GN_HEARTBEAT);
+        assert_eq!(raw["frame"], wire.describe());
+        assert!(raw["frame"].is_object(), "{raw}");
+    }
+}

@@ -2,7 +2,7 @@
 //! machine, into the same streams, with messages of the same sizes and headers the
 //! gateway sends per heartbeat — a `DeviceHeartbeat` event (CloudEvents headers,
 //! `Nats-Msg-Id`, publish acknowledged) and, in the `events+raw` mode, the raw-frame
-//! JSON before it (not acknowledged, like the gateway's). `concurrency` tasks each
+//! JSON before it (core NATS, no ack asked for, like the gateway's). `concurrency` tasks each
 //! publish and await their ack in a loop, as the gateway's connections do.
 
 use std::sync::Arc;
@@ -118,7 +118,8 @@ pub async fn run(
     let devices = Arc::new(devices);
     let mut tasks = tokio::task::JoinSet::new();
     for t in 0..concurrency.max(1) {
-        let (js, ns, stop, errors, devices, raw_payload) = (
+        let (client, js, ns, stop, errors, devices, raw_payload) = (
+            stack.bus.client.clone(),
             stack.bus.jetstream.clone(),
             stack.bus.namespace.clone(),
             stop.clone(),
@@ -131,8 +132,10 @@ pub async fn run(
             while !stop.load(Ordering::Relaxed) {
                 let device = &devices[i % devices.len()];
                 i += concurrency;
+                // Core NATS, as the gateway publishes raw frames: the stream stores
+                // them and sends no ack back.
                 if with_raw
-                    && js
+                    && client
                         .publish(ns.subject(&["raw", "dny", device]), raw_payload.clone())
                         .await
                         .is_err()

@@ -25,6 +25,7 @@ mod commands;
 mod connect;
 mod ingest;
 mod latency;
+mod paired;
 mod report;
 mod simproc;
 mod stack;
@@ -110,6 +111,11 @@ pub struct GatewayArgs {
     /// Publishing tasks of the plain loop, each awaiting its ack like a connection.
     #[arg(long, default_value_t = 500)]
     baseline_concurrency: usize,
+    /// Rounds of alternating ingest and plain-publish windows (`--baseline-seconds`
+    /// each) on a gateway of its own: the ratio goal is judged on their median, since
+    /// adjacent windows see the same machine (0 skips them).
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
     /// SO_SNDBUF/SO_RCVBUF of the simulated piles' sockets (kernel default if unset).
     #[arg(long)]
     socket_buffer: Option<u32>,
@@ -301,6 +307,7 @@ pub async fn execute(
         ingest: Vec::new(),
         latency: None,
         baseline: Vec::new(),
+        paired: None,
         consistency: None,
         commands: commands::not_measured(),
         goals: Vec::new(),
@@ -437,6 +444,16 @@ async fn run(
         }
     }
 
+    if phases.ingest && args.baseline_seconds > 0 && args.rounds > 0 {
+        let r = paired_alone(args, stack, &child(raw_first), raw_first).await?;
+        eprintln!(
+            "bench: ingest vs plain publish, median of {} rounds: {:.0} %",
+            r.rounds.len(),
+            r.median_ratio * 100.0
+        );
+        report.paired = Some(r);
+    }
+
     if args.commands > 0 {
         let opts = commands::CommandsOptions {
             calls: args.commands,
@@ -517,6 +534,30 @@ async fn ingest_alone(
     for gw in gateways {
         gw.stop();
     }
+    load.fleet.shutdown(Duration::from_secs(5)).await;
+    r
+}
+
+/// Alternating ingest and plain-publish windows on a gateway of its own.
+async fn paired_alone(
+    args: &GatewayArgs,
+    stack: &Stack,
+    child: &ChildOptions,
+    raw_frames: bool,
+) -> anyhow::Result<paired::PairedResult> {
+    let gw = GatewayProcess::start(child).await?;
+    let load = start_load(&gw, args)
+        .await?
+        .context("the ingest phase needs load piles")?;
+    let opts = paired::PairedOptions {
+        rounds: args.rounds,
+        seconds: Duration::from_secs(args.baseline_seconds),
+        warmup: Duration::from_secs(args.warmup),
+        concurrency: args.baseline_concurrency,
+        raw_frames,
+    };
+    let r = paired::run(&gw, stack, &load, opts).await;
+    gw.stop();
     load.fleet.shutdown(Duration::from_secs(5)).await;
     r
 }
