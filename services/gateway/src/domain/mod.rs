@@ -115,12 +115,10 @@ const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Lowercase hex, as `codec_gn::hex::encode` writes it, without formatting machinery.
 fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(HEX_DIGITS[usize::from(b & 0x0F)]));
-    }
-    s
+    let mut out = Vec::new();
+    push_hex(&mut out, bytes);
+    // Only ASCII digits were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// [`hex`] appended to a byte buffer.

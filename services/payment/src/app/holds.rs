@@ -9,10 +9,29 @@ use crate::error::PaymentError;
 use crate::store::holds;
 
 use super::account_ids;
-use super::post::{Claimed, Request, claim, write};
+use super::post::{Claimed, Request, WalletAfter, claim, write};
 use super::wallets::{Owner, ensure};
 
 const MAX_ORDER_REF: usize = 64;
+
+/// A hold after a call, and its wallet as this call's entry left it (`None` when the
+/// call was a replay and moved nothing: read the wallet if it is wanted).
+#[derive(Debug)]
+pub struct Moved {
+    pub hold: holds::HoldRow,
+    pub wallet: Option<WalletAfter>,
+}
+
+impl Moved {
+    fn new(hold: holds::HoldRow, wallets: Vec<WalletAfter>) -> Self {
+        let wallet = wallets.into_iter().find(|w| w.wallet_id == hold.wallet_id);
+        Self { hold, wallet }
+    }
+
+    fn replayed(hold: holds::HoldRow) -> Self {
+        Self { hold, wallet: None }
+    }
+}
 
 /// Reserves `amount_fen` of the owner's wallet for `order_ref`.
 pub async fn hold(
@@ -23,6 +42,20 @@ pub async fn hold(
     amount_fen: i64,
     key: &str,
 ) -> Result<holds::HoldRow, PaymentError> {
+    Ok(hold_moving(pool, ns, owner, order_ref, amount_fen, key)
+        .await?
+        .hold)
+}
+
+/// [`hold`], with the wallet as the hold left it.
+pub async fn hold_moving(
+    pool: &PgPool,
+    ns: &bus::Namespace,
+    owner: &Owner,
+    order_ref: &str,
+    amount_fen: i64,
+    key: &str,
+) -> Result<Moved, PaymentError> {
     if order_ref.is_empty() || order_ref.len() > MAX_ORDER_REF {
         return Err(PaymentError::invalid("order_ref", "1 to 64 characters"));
     }
@@ -52,7 +85,7 @@ pub async fn hold(
                 released_fen: 0,
                 status: "held".into(),
             };
-            write(
+            let written = write(
                 &mut tx,
                 ns,
                 &req,
@@ -64,11 +97,12 @@ pub async fn hold(
             )
             .await?;
             tx.commit().await?;
-            Ok(row)
+            Ok(Moved::new(row, written.wallets))
         }
         Claimed::Replay { reference } => {
             tx.commit().await?;
-            get(pool, owner.tenant, reference_id(&reference)?).await
+            let hold = get(pool, owner.tenant, reference_id(&reference)?).await?;
+            Ok(Moved::replayed(hold))
         }
     }
 }
@@ -82,6 +116,20 @@ pub async fn capture(
     amount_fen: i64,
     key: &str,
 ) -> Result<holds::HoldRow, PaymentError> {
+    Ok(capture_moving(pool, ns, tenant, hold_id, amount_fen, key)
+        .await?
+        .hold)
+}
+
+/// [`capture`], with the wallet as the capture left it.
+pub async fn capture_moving(
+    pool: &PgPool,
+    ns: &bus::Namespace,
+    tenant: Uuid,
+    hold_id: Uuid,
+    amount_fen: i64,
+    key: &str,
+) -> Result<Moved, PaymentError> {
     let revenue = account_ids::ensure(
         pool,
         tenant,
@@ -116,6 +164,17 @@ pub async fn release(
     hold_id: Uuid,
     key: &str,
 ) -> Result<holds::HoldRow, PaymentError> {
+    Ok(release_moving(pool, ns, tenant, hold_id, key).await?.hold)
+}
+
+/// [`release`], with the wallet as the release left it.
+pub async fn release_moving(
+    pool: &PgPool,
+    ns: &bus::Namespace,
+    tenant: Uuid,
+    hold_id: Uuid,
+    key: &str,
+) -> Result<Moved, PaymentError> {
     let canonical = format!("release|{hold_id}");
     settle(
         pool,
@@ -140,7 +199,7 @@ async fn settle(
     canonical: &str,
     kind: EntryKind,
     entry: impl FnOnce(&holds::HoldRow) -> Result<(ledger::Entry<Uuid>, i64, i64), LedgerError>,
-) -> Result<holds::HoldRow, PaymentError> {
+) -> Result<Moved, PaymentError> {
     let reference = hold_id.to_string();
     let req = Request {
         tenant,
@@ -162,7 +221,7 @@ async fn settle(
     match claim(&mut tx, &req, kind, &accounts).await? {
         Claimed::Replay { .. } => {
             tx.commit().await?;
-            Ok(h)
+            Ok(Moved::replayed(h))
         }
         Claimed::New { entry_id, locked } => {
             if h.status != "held" {
@@ -174,7 +233,7 @@ async fn settle(
             } else {
                 "released"
             };
-            let rows = write(
+            let written = write(
                 &mut tx,
                 ns,
                 &req,
@@ -185,9 +244,9 @@ async fn settle(
                 |q| holds::bind_settle(q, hold_id, status, captured, released),
             )
             .await?;
-            let settled = holds::settled_row(rows)?;
+            let settled = holds::settled_row(written.rows)?;
             tx.commit().await?;
-            Ok(settled)
+            Ok(Moved::new(settled, written.wallets))
         }
     }
 }

@@ -39,6 +39,25 @@ pub fn check_key(key: &str) -> Result<(), PaymentError> {
     Ok(())
 }
 
+/// A wallet as an entry left it: its spendable part's balance and credit limit and its
+/// held part, read from the locked accounts plus the entry's postings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletAfter {
+    pub wallet_id: Uuid,
+    pub owner_kind: String,
+    pub owner_key: String,
+    pub balance_fen: i64,
+    pub held_fen: i64,
+    pub credit_limit_fen: i64,
+}
+
+/// What [`write`] wrote: the rows of the caller's statement, and every wallet the entry
+/// moved as it left them (what their `wallet.changed` events say).
+pub struct Written {
+    pub rows: Vec<PgRow>,
+    pub wallets: Vec<WalletAfter>,
+}
+
 /// What claiming an entry's key found.
 pub enum Claimed {
     /// A new entry with this id; its accounts are locked, as they were before it.
@@ -91,7 +110,8 @@ pub async fn post(
 
 /// Writes a claimed entry whose accounts `locked` holds: checks every floor, then in
 /// one statement the postings, balances and `wallet.changed` events, and `last` (the
-/// caller's statement, parameters from `$12`), whose rows come back.
+/// caller's statement, parameters from `$12`), whose rows come back with the wallets
+/// the entry moved.
 #[allow(clippy::too_many_arguments)]
 pub async fn write<'q>(
     conn: &mut PgConnection,
@@ -102,7 +122,7 @@ pub async fn write<'q>(
     locked: &[Locked],
     last: &str,
     bind_last: impl FnOnce(journal::PgQuery<'q>) -> journal::PgQuery<'q>,
-) -> Result<Vec<PgRow>, PaymentError> {
+) -> Result<Written, PaymentError> {
     entry.check()?;
     let ids = entry.accounts();
     let mut distinct = ids.clone();
@@ -115,20 +135,20 @@ pub async fn write<'q>(
         let kind = AccountKind::parse(&a.kind).ok_or(LedgerError::Overflow)?;
         check_floor(kind, a.balance_fen, a.credit_limit_fen, entry.delta(a.id))?;
     }
-    let events = wallet_events(conn, ns, req, entry_id, entry, locked).await?;
+    let wallets = wallets_after(conn, req, entry, locked).await?;
+    let events = wallet_events(ns, req, entry_id, entry, &wallets)?;
     let amounts: Vec<i64> = entry.postings.iter().map(|p| p.amount_fen).collect();
-    Ok(journal::write(conn, entry_id, ids, amounts, &events, last, bind_last).await?)
+    let rows = journal::write(conn, entry_id, ids, amounts, &events, last, bind_last).await?;
+    Ok(Written { rows, wallets })
 }
 
-/// `wallet.changed` for every wallet the entry moved (its spendable or held part).
-async fn wallet_events(
+/// Every wallet the entry moves (its spendable or held part), as the entry leaves it.
+async fn wallets_after(
     conn: &mut PgConnection,
-    ns: &bus::Namespace,
     req: &Request<'_>,
-    entry_id: Uuid,
     entry: &Entry<Uuid>,
     locked: &[Locked],
-) -> Result<Vec<bus::OutgoingEvent>, PaymentError> {
+) -> Result<Vec<WalletAfter>, PaymentError> {
     let mut owners: Vec<(&str, &str)> = locked
         .iter()
         .filter(|a| a.kind == "wallet" || a.kind == "held")
@@ -136,7 +156,7 @@ async fn wallet_events(
         .collect();
     owners.sort_unstable();
     owners.dedup();
-    let mut wallets: Vec<(Uuid, String, String, i64, i64)> = Vec::with_capacity(owners.len());
+    let mut wallets = Vec::with_capacity(owners.len());
     for (owner_kind, owner_key) in owners {
         // Balances after the entry: locked before it, plus its postings. An owner with
         // only one of its two accounts in the entry (a top-up moves the spendable part)
@@ -145,15 +165,15 @@ async fn wallet_events(
             locked
                 .iter()
                 .find(|a| a.kind == kind && a.owner_kind == owner_kind && a.owner_key == owner_key)
-                .map(|a| (a.id, a.balance_fen + entry.delta(a.id)))
+                .map(|a| (a.id, a.balance_fen + entry.delta(a.id), a.credit_limit_fen))
         };
         let (wallet, held) = match (after("wallet"), after("held")) {
             (Some(w), Some(h)) => (Some(w), h.1),
             _ => {
                 // Two plain index lookups would be a self-join otherwise; a prepared
                 // self-join went to a generic plan that scanned the accounts.
-                let rows: Vec<(Uuid, String, i64)> = sqlx::query_as(
-                    "SELECT id, kind, balance_fen FROM payment.accounts \
+                let rows: Vec<(Uuid, String, i64, i64)> = sqlx::query_as(
+                    "SELECT id, kind, balance_fen, credit_limit_fen FROM payment.accounts \
                      WHERE tenant_id = $1 AND kind IN ('wallet', 'held') AND owner_kind = $2 AND owner_key = $3",
                 )
                 .bind(req.tenant)
@@ -161,39 +181,49 @@ async fn wallet_events(
                 .bind(owner_key)
                 .fetch_all(&mut *conn)
                 .await?;
-                let of = |kind: &str| rows.iter().find(|r| r.1 == kind).map(|r| (r.0, r.2));
+                let of = |kind: &str| rows.iter().find(|r| r.1 == kind).map(|r| (r.0, r.2, r.3));
                 (of("wallet"), of("held").map_or(0, |h| h.1))
             }
         };
-        if let Some((wallet_id, balance)) = wallet {
-            wallets.push((
+        if let Some((wallet_id, balance_fen, credit_limit_fen)) = wallet {
+            wallets.push(WalletAfter {
                 wallet_id,
-                owner_kind.into(),
-                owner_key.into(),
-                balance,
-                held,
-            ));
+                owner_kind: owner_kind.into(),
+                owner_key: owner_key.into(),
+                balance_fen,
+                held_fen: held,
+                credit_limit_fen,
+            });
         }
     }
+    Ok(wallets)
+}
+
+/// `wallet.changed` for every wallet the entry moved.
+fn wallet_events(
+    ns: &bus::Namespace,
+    req: &Request<'_>,
+    entry_id: Uuid,
+    entry: &Entry<Uuid>,
+    wallets: &[WalletAfter],
+) -> Result<Vec<bus::OutgoingEvent>, PaymentError> {
     let now = Utc::now();
     wallets
-        .into_iter()
-        .map(
-            |(wallet_id, owner_kind, owner_key, balance_fen, held_fen)| {
-                let event = proto::events::WalletChanged {
-                    tenant_id: req.tenant.to_string(),
-                    wallet_id: wallet_id.to_string(),
-                    owner_kind,
-                    owner_id: owner_key,
-                    balance_fen,
-                    held_fen,
-                    entry_id: entry_id.to_string(),
-                    entry_kind: entry.kind.as_str().into(),
-                    reference: req.reference.into(),
-                    at: Some(bus::event::timestamp(now)),
-                };
-                crate::events::outgoing(ns, req.tenant, ("wallet", "changed"), now, &event)
-            },
-        )
+        .iter()
+        .map(|w| {
+            let event = proto::events::WalletChanged {
+                tenant_id: req.tenant.to_string(),
+                wallet_id: w.wallet_id.to_string(),
+                owner_kind: w.owner_kind.clone(),
+                owner_id: w.owner_key.clone(),
+                balance_fen: w.balance_fen,
+                held_fen: w.held_fen,
+                entry_id: entry_id.to_string(),
+                entry_kind: entry.kind.as_str().into(),
+                reference: req.reference.into(),
+                at: Some(bus::event::timestamp(now)),
+            };
+            crate::events::outgoing(ns, req.tenant, ("wallet", "changed"), now, &event)
+        })
         .collect()
 }

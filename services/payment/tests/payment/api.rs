@@ -194,9 +194,33 @@ async fn charging_holds_captures_and_pays_orders_over_grpc() {
         .await
         .unwrap()
         .into_inner();
+    // The wallet as the hold left it (computed in the hold's transaction, not read
+    // afterwards), owner and all.
+    let w = h.wallet.clone().unwrap();
     assert_eq!(
-        (h.status.as_str(), h.wallet.as_ref().unwrap().held_fen),
-        ("held", 1500)
+        (
+            h.status.as_str(),
+            w.balance_fen,
+            w.held_fen,
+            w.credit_limit_fen
+        ),
+        ("held", 500, 1500, 0)
+    );
+    assert_eq!(w.owner.as_ref(), Some(&owner));
+    // A replay of the same hold moves nothing and shows the same wallet (read).
+    let again = grpc
+        .hold(HoldRequest {
+            owner: Some(owner.clone()),
+            order_ref: "order-1".into(),
+            amount_fen: 1500,
+            idempotency_key: "hold-order-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (again.hold_id.as_str(), again.wallet),
+        (h.hold_id.as_str(), Some(w))
     );
     // The hold's `wallet.changed` (its reference: the hold) names the driver's wallet
     // with both parts after it
@@ -241,7 +265,11 @@ async fn charging_holds_captures_and_pays_orders_over_grpc() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(c.wallet.unwrap().balance_fen, 2000 - 1234);
+    let w = c.wallet.unwrap();
+    assert_eq!(
+        (w.balance_fen, w.held_fen, w.owner.as_ref()),
+        (2000 - 1234, 0, Some(&owner))
+    );
 
     // An order paid directly: the success event names the order.
     let mut events = app
