@@ -184,16 +184,13 @@ async fn charging_holds_captures_and_pays_orders_over_grpc() {
     let mut wallet_events = app
         .subscribe("payment", &format!("{}.wallet.changed", t.id))
         .await;
-    let h = grpc
-        .hold(HoldRequest {
-            owner: Some(owner.clone()),
-            order_ref: "order-1".into(),
-            amount_fen: 1500,
-            idempotency_key: "hold-order-1".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let hold_order_1 = || HoldRequest {
+        owner: Some(owner.clone()),
+        order_ref: "order-1".into(),
+        amount_fen: 1500,
+        idempotency_key: "hold-order-1".into(),
+    };
+    let h = grpc.hold(hold_order_1()).await.unwrap().into_inner();
     // The wallet as the hold left it (computed in the hold's transaction, not read
     // afterwards), owner and all.
     let w = h.wallet.clone().unwrap();
@@ -208,16 +205,7 @@ async fn charging_holds_captures_and_pays_orders_over_grpc() {
     );
     assert_eq!(w.owner.as_ref(), Some(&owner));
     // A replay of the same hold moves nothing and shows the same wallet (read).
-    let again = grpc
-        .hold(HoldRequest {
-            owner: Some(owner.clone()),
-            order_ref: "order-1".into(),
-            amount_fen: 1500,
-            idempotency_key: "hold-order-1".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let again = grpc.hold(hold_order_1()).await.unwrap().into_inner();
     assert_eq!(
         (again.hold_id.as_str(), again.wallet),
         (h.hold_id.as_str(), Some(w))
