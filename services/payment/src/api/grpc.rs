@@ -30,25 +30,9 @@ impl Api {
         Ok(&self.ctx.pool)
     }
 
-    /// The hold and its wallet: as the call's entry left it, or read when the call was a
-    /// replay (it moved nothing).
     async fn result(&self, moved: holds::Moved) -> Result<Response<HoldResult>, Status> {
+        let w = moved.wallet_view(self.pool()?).await?;
         let h = moved.hold;
-        let w = match moved.wallet {
-            Some(w) => wallets::WalletView {
-                wallet_id: w.wallet_id,
-                held_id: h.held_id,
-                owner: wallets::Owner::parse(
-                    &h.tenant_id.to_string(),
-                    &w.owner_kind,
-                    &w.owner_key,
-                )?,
-                balance_fen: w.balance_fen,
-                held_fen: w.held_fen,
-                credit_limit_fen: w.credit_limit_fen,
-            },
-            None => wallets::view_of(self.pool()?, h.tenant_id, h.wallet_id, h.held_id).await?,
-        };
         Ok(Response::new(HoldResult {
             hold_id: h.id.to_string(),
             status: h.status,
@@ -106,7 +90,7 @@ impl PaymentService for Api {
     async fn hold(&self, r: Request<HoldRequest>) -> Result<Response<HoldResult>, Status> {
         let r = r.into_inner();
         let owner = owner(r.owner)?;
-        let h = holds::hold_moving(
+        let h = holds::hold(
             self.pool()?,
             &self.ctx.ns,
             &owner,
@@ -120,7 +104,7 @@ impl PaymentService for Api {
 
     async fn capture(&self, r: Request<CaptureRequest>) -> Result<Response<HoldResult>, Status> {
         let r = r.into_inner();
-        let h = holds::capture_moving(
+        let h = holds::capture(
             self.pool()?,
             &self.ctx.ns,
             uuid("tenant_id", &r.tenant_id)?,
@@ -134,7 +118,7 @@ impl PaymentService for Api {
 
     async fn release(&self, r: Request<ReleaseRequest>) -> Result<Response<HoldResult>, Status> {
         let r = r.into_inner();
-        let h = holds::release_moving(
+        let h = holds::release(
             self.pool()?,
             &self.ctx.ns,
             uuid("tenant_id", &r.tenant_id)?,

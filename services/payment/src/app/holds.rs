@@ -10,7 +10,7 @@ use crate::store::holds;
 
 use super::account_ids;
 use super::post::{Claimed, Request, WalletAfter, claim, write};
-use super::wallets::{Owner, ensure};
+use super::wallets::{Owner, WalletView, ensure, view_of};
 
 const MAX_ORDER_REF: usize = 64;
 
@@ -31,24 +31,28 @@ impl Moved {
     fn replayed(hold: holds::HoldRow) -> Self {
         Self { hold, wallet: None }
     }
+
+    /// The hold's wallet: as this call's entry left it, or read when the call was a
+    /// replay (it moved nothing).
+    pub async fn wallet_view(&self, pool: &PgPool) -> Result<WalletView, PaymentError> {
+        let h = &self.hold;
+        match &self.wallet {
+            Some(w) => Ok(WalletView {
+                wallet_id: w.wallet_id,
+                held_id: h.held_id,
+                owner: Owner::parse(&h.tenant_id.to_string(), &w.owner_kind, &w.owner_key)?,
+                balance_fen: w.balance_fen,
+                held_fen: w.held_fen,
+                credit_limit_fen: w.credit_limit_fen,
+            }),
+            None => view_of(pool, h.tenant_id, h.wallet_id, h.held_id).await,
+        }
+    }
 }
 
-/// Reserves `amount_fen` of the owner's wallet for `order_ref`.
+/// Reserves `amount_fen` of the owner's wallet for `order_ref`; the hold comes back with
+/// the wallet as it left it.
 pub async fn hold(
-    pool: &PgPool,
-    ns: &bus::Namespace,
-    owner: &Owner,
-    order_ref: &str,
-    amount_fen: i64,
-    key: &str,
-) -> Result<holds::HoldRow, PaymentError> {
-    Ok(hold_moving(pool, ns, owner, order_ref, amount_fen, key)
-        .await?
-        .hold)
-}
-
-/// [`hold`], with the wallet as the hold left it.
-pub async fn hold_moving(
     pool: &PgPool,
     ns: &bus::Namespace,
     owner: &Owner,
@@ -107,22 +111,9 @@ pub async fn hold_moving(
     }
 }
 
-/// Takes `amount_fen` (≤ the hold) and gives the rest back to the wallet.
+/// Takes `amount_fen` (≤ the hold) and gives the rest back to the wallet; the hold comes
+/// back settled, with the wallet as it left it.
 pub async fn capture(
-    pool: &PgPool,
-    ns: &bus::Namespace,
-    tenant: Uuid,
-    hold_id: Uuid,
-    amount_fen: i64,
-    key: &str,
-) -> Result<holds::HoldRow, PaymentError> {
-    Ok(capture_moving(pool, ns, tenant, hold_id, amount_fen, key)
-        .await?
-        .hold)
-}
-
-/// [`capture`], with the wallet as the capture left it.
-pub async fn capture_moving(
     pool: &PgPool,
     ns: &bus::Namespace,
     tenant: Uuid,
@@ -156,19 +147,8 @@ pub async fn capture_moving(
     .await
 }
 
-/// Gives the whole hold back.
+/// Gives the whole hold back; the hold comes back settled, with the wallet.
 pub async fn release(
-    pool: &PgPool,
-    ns: &bus::Namespace,
-    tenant: Uuid,
-    hold_id: Uuid,
-    key: &str,
-) -> Result<holds::HoldRow, PaymentError> {
-    Ok(release_moving(pool, ns, tenant, hold_id, key).await?.hold)
-}
-
-/// [`release`], with the wallet as the release left it.
-pub async fn release_moving(
     pool: &PgPool,
     ns: &bus::Namespace,
     tenant: Uuid,

@@ -40,13 +40,15 @@ async fn hold_capture_release_move_exact_amounts() {
 
     let h = holds::hold(&db.pool, &db.ns, &me, "order-1", 3_000, "k1")
         .await
-        .unwrap();
+        .unwrap()
+        .hold;
     let w = wallets::view(&db.pool, &me).await.unwrap();
     assert_eq!((w.balance_fen, w.held_fen), (7_000, 3_000));
 
     let c = holds::capture(&db.pool, &db.ns, me.tenant, h.id, 1_234, "k2")
         .await
-        .unwrap();
+        .unwrap()
+        .hold;
     assert_eq!(
         (c.status.as_str(), c.captured_fen, c.released_fen),
         ("captured", 1_234, 1_766)
@@ -56,10 +58,12 @@ async fn hold_capture_release_move_exact_amounts() {
 
     let h2 = holds::hold(&db.pool, &db.ns, &me, "order-2", 500, "k3")
         .await
-        .unwrap();
+        .unwrap()
+        .hold;
     let r = holds::release(&db.pool, &db.ns, me.tenant, h2.id, "k4")
         .await
-        .unwrap();
+        .unwrap()
+        .hold;
     assert_eq!((r.status.as_str(), r.released_fen), ("released", 500));
     let w = wallets::view(&db.pool, &me).await.unwrap();
     assert_eq!((w.balance_fen, w.held_fen), (8_766, 0));
@@ -73,10 +77,12 @@ async fn retries_with_the_same_key_change_nothing_and_reused_keys_are_refused() 
     funded(&db, &me, 1_000).await;
     let a = holds::hold(&db.pool, &db.ns, &me, "order-1", 400, "same")
         .await
-        .unwrap();
+        .unwrap()
+        .hold;
     let b = holds::hold(&db.pool, &db.ns, &me, "order-1", 400, "same")
         .await
-        .unwrap();
+        .unwrap()
+        .hold;
     assert_eq!(a.id, b.id, "the retry returns the first hold");
     let w = wallets::view(&db.pool, &me).await.unwrap();
     assert_eq!(w.balance_fen, 600, "held once");
@@ -87,10 +93,12 @@ async fn retries_with_the_same_key_change_nothing_and_reused_keys_are_refused() 
 
     let c1 = holds::capture(&db.pool, &db.ns, me.tenant, a.id, 300, "cap")
         .await
-        .unwrap();
+        .unwrap()
+        .hold;
     let c2 = holds::capture(&db.pool, &db.ns, me.tenant, a.id, 300, "cap")
         .await
-        .unwrap();
+        .unwrap()
+        .hold;
     assert_eq!(c1, c2);
     // Settled holds cannot be settled again under another key.
     let e = holds::release(&db.pool, &db.ns, me.tenant, a.id, "rel")
@@ -193,7 +201,8 @@ async fn a_thousand_concurrent_operations_on_one_wallet_end_exact() {
                 &format!("h{i}"),
             )
             .await
-            .unwrap();
+            .unwrap()
+            .hold;
             if i % 2 == 0 {
                 holds::capture(
                     &db.pool,

@@ -202,7 +202,7 @@ impl Worker {
         )
         .await;
         let hold_id = match held {
-            Ok(h) => h.id,
+            Ok(h) => h.hold.id,
             Err(e) => return (pair, Some(format!("hold {i}: {e}"))),
         };
         pair.hold = Some(t.elapsed());
