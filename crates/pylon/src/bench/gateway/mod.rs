@@ -513,6 +513,25 @@ async fn start_load(gw: &GatewayProcess, args: &GatewayArgs) -> anyhow::Result<O
     Ok(load)
 }
 
+/// A fresh gateway of its own, with the load piles connected to it.
+async fn loaded_gateway(
+    args: &GatewayArgs,
+    child: &ChildOptions,
+) -> anyhow::Result<(GatewayProcess, Load)> {
+    let gw = GatewayProcess::start(child).await?;
+    let load = start_load(&gw, args)
+        .await?
+        .context("the ingest phase needs load piles")?;
+    Ok((gw, load))
+}
+
+/// Stops a [`loaded_gateway`]: the gateway first (stopping the piles while it runs
+/// would only make it publish a disconnect per pile).
+async fn stop_loaded(gw: GatewayProcess, load: Load) {
+    gw.stop();
+    load.fleet.shutdown(Duration::from_secs(5)).await;
+}
+
 /// One ingest measurement on a gateway of its own.
 async fn ingest_alone(
     args: &GatewayArgs,
@@ -520,21 +539,22 @@ async fn ingest_alone(
     child: &ChildOptions,
     raw_frames: bool,
 ) -> anyhow::Result<ingest::IngestResult> {
-    let gw = GatewayProcess::start(child).await?;
-    let load = start_load(&gw, args)
-        .await?
-        .context("the ingest phase needs load piles")?;
+    let (gw, load) = loaded_gateway(args, child).await?;
     let info = RunInfo {
         label: "raw-frames comparison".into(),
         raw_frames,
         idle_piles: 0,
     };
-    let gateways = [gw];
-    let r = ingest::measure(&gateways, stack, &load, None, args.window(), info).await;
-    for gw in gateways {
-        gw.stop();
-    }
-    load.fleet.shutdown(Duration::from_secs(5)).await;
+    let r = ingest::measure(
+        std::slice::from_ref(&gw),
+        stack,
+        &load,
+        None,
+        args.window(),
+        info,
+    )
+    .await;
+    stop_loaded(gw, load).await;
     r
 }
 
@@ -545,10 +565,7 @@ async fn paired_alone(
     child: &ChildOptions,
     raw_frames: bool,
 ) -> anyhow::Result<paired::PairedResult> {
-    let gw = GatewayProcess::start(child).await?;
-    let load = start_load(&gw, args)
-        .await?
-        .context("the ingest phase needs load piles")?;
+    let (gw, load) = loaded_gateway(args, child).await?;
     let opts = paired::PairedOptions {
         rounds: args.rounds,
         seconds: Duration::from_secs(args.baseline_seconds),
@@ -557,7 +574,6 @@ async fn paired_alone(
         raw_frames,
     };
     let r = paired::run(&gw, stack, &load, opts).await;
-    gw.stop();
-    load.fleet.shutdown(Duration::from_secs(5)).await;
+    stop_loaded(gw, load).await;
     r
 }

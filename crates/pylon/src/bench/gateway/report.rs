@@ -133,73 +133,45 @@ impl Report {
     /// Ingest vs plain publish: the median of the alternating rounds when they ran, else
     /// the headline ingest run against the publish loop run after it.
     fn ratio_goal(&self) -> Goal {
-        const NAME: &str = "ingest vs plain JetStream publish";
-        const TARGET: &str = ">= 70 %";
+        let goal = |measured: String, met| Goal {
+            name: "ingest vs plain JetStream publish",
+            target: ">= 70 %",
+            measured,
+            met,
+        };
+        // A gateway that kept up with what was offered shows only a lower bound.
+        let judged = |ratio: f64, measured: String, kept_up: bool| {
+            if ratio >= 0.7 {
+                goal(measured, Some(true))
+            } else if kept_up {
+                goal(
+                    format!(
+                        ">= {measured}: the gateway kept up with what was offered; offer more to find its limit"
+                    ),
+                    None,
+                )
+            } else {
+                goal(measured, Some(false))
+            }
+        };
         if let Some(p) = &self.paired {
             let rounds: Vec<String> = p
                 .rounds
                 .iter()
                 .map(|r| format!("{:.0} %", r.ratio * 100.0))
                 .collect();
-            let kept_up = p
-                .rounds
-                .iter()
-                .all(|r| r.ingest.events_per_s >= 0.95 * r.ingest.offered_per_s);
+            let kept_up = p.rounds.iter().all(|r| kept_up(&r.ingest));
             let measured = format!(
                 "{:.0} % (median of alternating rounds: {})",
                 p.median_ratio * 100.0,
                 rounds.join(", ")
             );
-            return if p.median_ratio >= 0.7 {
-                Goal {
-                    name: NAME,
-                    target: TARGET,
-                    measured,
-                    met: Some(true),
-                }
-            } else if kept_up {
-                Goal {
-                    name: NAME,
-                    target: TARGET,
-                    measured: format!(
-                        ">= {measured}: the gateway kept up with what was offered; offer more to find its limit"
-                    ),
-                    met: None,
-                }
-            } else {
-                Goal {
-                    name: NAME,
-                    target: TARGET,
-                    measured,
-                    met: Some(false),
-                }
-            };
+            return judged(p.median_ratio, measured, kept_up);
         }
         let headline = self.ingest.first();
-        let Some((i, r)) = headline.zip(headline.and_then(|i| self.ratio(i))) else {
-            return unmeasured(NAME, TARGET);
-        };
-        // A gateway that kept up with what was offered shows only a lower bound.
-        let kept_up = i.events_per_s >= 0.95 * i.offered_per_s;
-        let (measured, met) = if r >= 0.7 {
-            (format!("{:.0} %", r * 100.0), Some(true))
-        } else if kept_up {
-            (
-                format!(
-                    ">= {:.0} % (kept up with the offered {:.0}/s: offer more to find its limit)",
-                    r * 100.0,
-                    i.offered_per_s
-                ),
-                None,
-            )
-        } else {
-            (format!("{:.0} %", r * 100.0), Some(false))
-        };
-        Goal {
-            name: NAME,
-            target: TARGET,
-            measured,
-            met,
+        match headline.zip(headline.and_then(|i| self.ratio(i))) {
+            Some((i, r)) => judged(r, format!("{:.0} %", r * 100.0), kept_up(i)),
+            None => unmeasured("ingest vs plain JetStream publish", ">= 70 %"),
         }
     }
 
@@ -414,6 +386,11 @@ fn print_paired(p: &PairedResult) {
         );
     }
     println!("\nmedian ratio: **{:.0} %**\n", p.median_ratio * 100.0);
+}
+
+/// Stored at least 95 % of what was offered: the run did not reach the gateway's limit.
+fn kept_up(i: &IngestResult) -> bool {
+    i.events_per_s >= 0.95 * i.offered_per_s
 }
 
 fn unmeasured(name: &'static str, target: &'static str) -> Goal {
