@@ -208,11 +208,66 @@ pub fn service_event<E: crate::Event>(
 /// can wrap it and inject a crash between the publish and the mark.
 pub trait OutboxSink: Send + Sync {
     fn deliver(&self, event: &OutgoingEvent) -> impl Future<Output = Result<(), BusError>> + Send;
+
+    /// Delivers `events` in order; how many from the front were delivered, and the
+    /// failure that stopped the rest. One at a time unless the sink knows better.
+    fn deliver_all(
+        &self,
+        events: &[OutgoingEvent],
+    ) -> impl Future<Output = (usize, Option<BusError>)> + Send {
+        async move {
+            for (i, event) in events.iter().enumerate() {
+                if let Err(e) = self.deliver(event).await {
+                    return (i, Some(e));
+                }
+            }
+            (events.len(), None)
+        }
+    }
 }
 
 impl OutboxSink for Publisher {
     async fn deliver(&self, event: &OutgoingEvent) -> Result<(), BusError> {
         self.publish(event).await.map(|_| ())
+    }
+
+    /// Sends the whole batch before reading any ack (one round trip to the stream per
+    /// batch, not per event: awaiting each ack in turn held a busy service's events
+    /// seconds behind its commits). Acks are read in order; a failed one is retried with
+    /// the same message id before the batch stops there. Rows after a stop are published
+    /// again in the next round, and JetStream drops the copies it already stored.
+    async fn deliver_all(&self, events: &[OutgoingEvent]) -> (usize, Option<BusError>) {
+        let mut acks = Vec::with_capacity(events.len());
+        let mut send_failure = None;
+        for event in events {
+            match self.send_pipelined(event).await {
+                Ok(ack) => acks.push(ack),
+                Err(e) => {
+                    send_failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let sent = acks.len();
+        for (i, (event, ack)) in events.iter().zip(acks).enumerate() {
+            if let Err(e) = self.confirm(event, ack).await {
+                return (i, Some(e));
+            }
+        }
+        if let Some(first) = send_failure {
+            let Some(event) = events.get(sent) else {
+                return (sent, Some(first));
+            };
+            if let Err(e) = self.retry(event, first).await {
+                return (sent, Some(e));
+            }
+            for (i, event) in events.iter().enumerate().skip(sent + 1) {
+                if let Err(e) = self.publish(event).await {
+                    return (i, Some(e));
+                }
+            }
+        }
+        (events.len(), None)
     }
 }
 
@@ -273,7 +328,9 @@ impl<S: OutboxSink> OutboxRelay<S> {
     }
 
     /// Claims one batch, publishes it in order and marks what was published. Stops at the
-    /// first failure (later rows wait, so order is kept). Returns how many were published.
+    /// first failure that its retries do not cure: the rows from there on wait for the
+    /// next round (a pipelining sink may have stored some of them already; their copies
+    /// are dropped as duplicates). Returns how many were published.
     pub async fn relay_once(&self) -> Result<usize, BusError> {
         let s = self.schema;
         let mut tx = self.pool.begin().await?;
@@ -285,11 +342,11 @@ impl<S: OutboxSink> OutboxRelay<S> {
         .fetch_all(&mut *tx)
         .await?;
 
-        let mut published: Vec<i64> = Vec::with_capacity(rows.len());
-        let mut failure = None;
+        let mut seqs = Vec::with_capacity(rows.len());
+        let mut events = Vec::with_capacity(rows.len());
         for row in &rows {
-            let seq: i64 = row.try_get("seq")?;
-            let event = OutgoingEvent {
+            seqs.push(row.try_get::<i64, _>("seq")?);
+            events.push(OutgoingEvent {
                 subject: row.try_get("subject")?,
                 meta: EventMeta {
                     id: row.try_get::<Uuid, _>("event_id")?,
@@ -300,21 +357,17 @@ impl<S: OutboxSink> OutboxRelay<S> {
                     traceparent: row.try_get("traceparent")?,
                 },
                 payload: Bytes::from(row.try_get::<Vec<u8>, _>("payload")?),
-            };
-            match self.sink.deliver(&event).await {
-                Ok(()) => published.push(seq),
-                Err(e) => {
-                    failure = Some((seq, e));
-                    break;
-                }
-            }
+            });
         }
+        let (delivered, stopped) = self.sink.deliver_all(&events).await;
+        let published = &seqs[..delivered.min(seqs.len())];
+        let failure = stopped.and_then(|e| seqs.get(delivered).map(|seq| (*seq, e)));
 
         if !published.is_empty() {
             sqlx::query(s.sql(
                 "UPDATE {schema}.outbox SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)",
             ))
-            .bind(&published)
+            .bind(published)
             .execute(&mut *tx)
             .await?;
         }

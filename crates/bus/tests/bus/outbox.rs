@@ -301,3 +301,39 @@ async fn several_events_written_by_one_statement_are_relayed_in_their_order() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_row_the_stream_refuses_stops_its_batch_there_and_the_rows_after_it_are_not_doubled() {
+    let fx = Fixture::new().await;
+    let (_db, pool) = outbox_db().await;
+    let mut refused = fx.ping("nobody stores this", 2);
+    refused.subject = format!("{}.nowhere.pinged", fx.bus.namespace.name("unstreamed"));
+    commit(&pool, &[fx.ping("before", 1), refused, fx.ping("after", 3)]).await;
+
+    // The batch is sent as a whole: "after" may reach the stream before the round
+    // stops at the refused row, but only "before" is marked.
+    let relay = publishing_relay(&fx, &pool);
+    assert_eq!(relay.relay_once().await.unwrap(), 1);
+    assert_eq!(unpublished(&pool).await, 2);
+    let (attempts, error): (i32, Option<String>) = sqlx::query_as(
+        "SELECT attempts, last_error FROM svc.outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(attempts, 1);
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains("nowhere")),
+        "the error names the refused subject: {error:?}"
+    );
+
+    // An operator removes the row no stream takes; the next round publishes the rest
+    // and the stream holds each event once.
+    sqlx::query("DELETE FROM svc.outbox WHERE subject LIKE '%nowhere%'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(relay.relay_once().await.unwrap(), 1);
+    assert_eq!(unpublished(&pool).await, 0);
+    assert_eq!(fx.stored().await, 2);
+}
