@@ -152,7 +152,7 @@ async fn visible(
     permission: &str,
 ) -> Result<OrderRow, ApiError> {
     let id = Uuid::parse_str(id).map_err(|_| ApiError::not_found("order"))?;
-    let o = store::get(&ctx.pool, id)
+    let o = store::get(&ctx.orders_by_key, id)
         .await
         .map_err(ChargingError::from)?
         .ok_or_else(|| ApiError::not_found("order"))?;
@@ -193,7 +193,7 @@ async fn stop_one(
     } else {
         "stopped by an operator"
     };
-    let o = stop::stop(&ctx, o.id, by).await?;
+    let o = stop::stop(&ctx, o, by).await?;
     Ok(ok(OrderView::from(&o)))
 }
 
@@ -208,7 +208,7 @@ async fn force_end(
     let o = visible(&ctx, &auth.principal, &id, "orders:stop").await?;
     let path = OrgPath::parse(&o.node_path).map_err(|_| ApiError::not_found("order"))?;
     auth.at(&path)?;
-    let o = stop::force_end(&ctx, o.id).await?;
+    let o = stop::force_end(&ctx, o).await?;
     Ok(ok(OrderView::from(&o)))
 }
 
