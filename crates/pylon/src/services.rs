@@ -9,7 +9,7 @@ pub fn all() -> Vec<Arc<dyn Service>> {
     vec![
         Arc::new(gateway::Gateway::default()),
         Arc::new(identity::Identity),
-        Arc::new(charging::Charging),
+        Arc::new(charging::Charging::default()),
         Arc::new(billing::Billing),
         Arc::new(payment::Payment::default()),
         Arc::new(notification::Notification),

@@ -16,6 +16,8 @@ pub struct Ctx {
     pub config: Arc<runtime::Config>,
     /// gateway, payment and billing over gRPC.
     pub clients: crate::clients::Clients,
+    /// Start commands this process sent and how they ended.
+    pub starts: Arc<crate::orders::app::starts::Starts>,
 }
 
 impl Ctx {
@@ -24,11 +26,13 @@ impl Ctx {
             pool: svc.db()?.clone(),
             orders_by_key: runtime::db::pool_with_generic_plans(
                 &svc.config.database,
-                (svc.config.database.max_connections / 2).max(2),
+                // The API and the background work share it (one context per process).
+                svc.config.database.max_connections,
             )?,
             bus: svc.bus.clone(),
             config: svc.config.clone(),
             clients: crate::clients::Clients::new(&svc.config.charging)?,
+            starts: Arc::default(),
         })
     }
 

@@ -19,6 +19,8 @@ pub mod orders;
 pub mod registry;
 pub mod stations;
 
+use std::sync::OnceLock;
+
 use bus::SchemaName;
 use futures::future::BoxFuture;
 use runtime::{GrpcRoutes, Service, ServiceContext};
@@ -33,7 +35,22 @@ pub const NAME: &str = "charging";
 pub const SCHEMA: SchemaName = SchemaName::from_static("charging");
 
 /// The charging service as the `pylon` binary runs it.
-pub struct Charging;
+#[derive(Default)]
+pub struct Charging {
+    /// One context for the HTTP API and the background work of this process: its pools,
+    /// clients and the start commands in flight (which the device events consult).
+    ctx: OnceLock<ctx::Ctx>,
+}
+
+impl Charging {
+    fn ctx(&self, svc: &ServiceContext) -> anyhow::Result<ctx::Ctx> {
+        if let Some(ctx) = self.ctx.get() {
+            return Ok(ctx.clone());
+        }
+        let ctx = ctx::Ctx::new(svc)?;
+        Ok(self.ctx.get_or_init(|| ctx).clone())
+    }
+}
 
 impl Service for Charging {
     fn name(&self) -> &'static str {
@@ -49,7 +66,7 @@ impl Service for Charging {
     }
 
     fn http(&self, svc: &ServiceContext) -> axum::Router {
-        match ctx::Ctx::new(svc) {
+        match self.ctx(svc) {
             Ok(ctx) => api::http::router(ctx, svc.clone()),
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "charging cannot serve HTTP");
@@ -63,8 +80,9 @@ impl Service for Charging {
     }
 
     fn run(&self, svc: ServiceContext) -> BoxFuture<'static, anyhow::Result<()>> {
+        let ctx = self.ctx(&svc);
         Box::pin(async move {
-            let ctx = ctx::Ctx::new(&svc)?;
+            let ctx = ctx?;
             let stop = svc.shutdown.clone();
             let (registry, live, orders, operations) = tokio::join!(
                 registry::run(ctx.clone(), stop.clone()),

@@ -26,6 +26,11 @@ use crate::error::ChargingError;
 
 pub const CONSUMER: &str = "charging-orders";
 
+/// How long a pile's start report waits for the answer to a start command this process
+/// has in flight on that port (usually milliseconds; past it, the report is applied as
+/// usual).
+const START_ANSWER_WAIT: Duration = Duration::from_secs(5);
+
 pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
     let ns = ctx.ns().clone();
     let spec = ConsumerSpec {
@@ -74,6 +79,13 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
         "charging_started" => {
             let ev: proto::events::ChargingStarted = d.decode().map_err(|e| permanent(&e))?;
             let device = ev.device.map(|d| d.device_id).unwrap_or_default();
+            if ctx
+                .starts
+                .already_applied(&device, ev.port, &ev.order_ref, START_ANSWER_WAIT)
+                .await
+            {
+                return Ok(());
+            }
             let Some(o) = find(ctx, &device, ev.port, &ev.order_ref)
                 .await
                 .map_err(retry)?

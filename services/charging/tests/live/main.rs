@@ -25,7 +25,7 @@ pub async fn app() -> (TestApp, std::net::SocketAddr) {
     let app = apptest::spawn_with(
         vec![
             Arc::new(gateway::Gateway::default()),
-            Arc::new(charging::Charging),
+            Arc::new(charging::Charging::default()),
             Arc::new(payment::Payment::default()),
         ],
         |c| {

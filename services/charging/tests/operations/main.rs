@@ -25,7 +25,7 @@ pub async fn world() -> World {
     let app = apptest::spawn_with(
         vec![
             Arc::new(gateway::Gateway::default()),
-            Arc::new(charging::Charging),
+            Arc::new(charging::Charging::default()),
         ],
         |c| {
             c.grpc.listen = format!("127.0.0.1:{grpc_port}").parse().unwrap();

@@ -34,7 +34,7 @@ pub async fn world_with(tweak: impl FnOnce(&mut runtime::Config)) -> World {
     let app = apptest::spawn_with(
         vec![
             Arc::new(gateway::Gateway::default()),
-            Arc::new(charging::Charging),
+            Arc::new(charging::Charging::default()),
             Arc::new(billing::Billing),
             Arc::new(payment::Payment::default()),
         ],

@@ -13,7 +13,7 @@ use apptest::TestApp;
 use serde_json::{Value, json};
 
 pub async fn app() -> TestApp {
-    apptest::spawn(vec![Arc::new(charging::Charging)]).await
+    apptest::spawn(vec![Arc::new(charging::Charging::default())]).await
 }
 
 /// A site on `site_path` created by `token`.

@@ -14,7 +14,7 @@ async fn binding_a_socket_provisions_it_offline_first_then_ok() {
     let grpc_port = testkit::free_port();
     let app = apptest::spawn_with(
         vec![
-            Arc::new(charging::Charging),
+            Arc::new(charging::Charging::default()),
             Arc::new(gateway::Gateway::default()),
         ],
         |c| {

@@ -135,6 +135,9 @@ async fn start(ctx: &Ctx, o: &OrderRow) -> Result<Next, ChargingError> {
         .await?
         .0
     };
+    let sending = ctx
+        .starts
+        .sent(&o.device_id, u32::try_from(o.port).unwrap_or(0));
     let answer = ctx
         .clients
         .gateway
@@ -186,7 +189,15 @@ async fn start(ctx: &Ctx, o: &OrderRow) -> Result<Next, ChargingError> {
             },
         ),
     };
-    Ok(Some(transition_from(ctx, o, input, &reason, patch).await?))
+    let confirming = input == Input::StartConfirmed;
+    let version = o.version;
+    let (after, effects) = transition_from(ctx, o, input, &reason, patch).await?;
+    // Moved to `charging` by this answer (not ignored because something came first):
+    // the pile's own report of this start needs nothing more.
+    if confirming && after.version > version && after.state == State::Charging.as_str() {
+        sending.confirmed(&after.device_order_ref);
+    }
+    Ok(Some((after, effects)))
 }
 
 async fn stop(ctx: &Ctx, o: &OrderRow) -> Result<Next, ChargingError> {

@@ -6,5 +6,6 @@ pub mod card;
 pub mod create;
 pub mod effects;
 pub mod settle;
+pub mod starts;
 pub mod stop;
 pub mod transition;
