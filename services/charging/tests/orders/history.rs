@@ -182,6 +182,23 @@ async fn orders_of_two_months_are_partitioned_filtered_scoped_and_exported() {
         assert!(names.contains(&p.name()), "{names:?}");
     }
     assert!(names.contains(&"orders_default".to_owned()));
+    // Every partition, made by the migration or by maintenance, leaves room on its pages
+    // for the versions a live order's meter samples write (HOT updates).
+    let options: Vec<(String, Option<Vec<String>>)> = sqlx::query_as(
+        "SELECT c.relname::text, c.reloptions FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+         WHERE i.inhparent = 'charging.orders'::regclass",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(options.len(), names.len());
+    let room = format!("fillfactor={}", store::partitions::FILLFACTOR);
+    for (name, opts) in &options {
+        assert!(
+            opts.as_ref().is_some_and(|o| o.contains(&room)),
+            "{name}: {opts:?}"
+        );
+    }
     // The moved rows are still found by id and by key; the live one still holds its port.
     assert_eq!(
         store::get(&pool, seeds[0].id).await.unwrap().unwrap().state,

@@ -13,6 +13,10 @@ const LOCK_KEY: i64 = 0x6368_6172_6f72_6470; // "charordp"
 /// never queues every order query behind a long transaction.
 const LOCK_TIMEOUT: &str = "5s";
 
+/// Percent of each page an order partition fills with new rows; the rest is for the
+/// versions its updates write (migration `20261126200000_orders_fillfactor.sql`).
+pub const FILLFACTOR: u8 = 80;
+
 fn literal(t: DateTime<Utc>) -> String {
     // Bounds of DDL cannot be bind parameters; a formatted UTC instant is safe SQL.
     format!("'{}'", t.format("%Y-%m-%d %H:%M:%S+00"))
@@ -47,7 +51,8 @@ pub async fn create(pool: &PgPool, p: &MonthPartition) -> sqlx::Result<bool> {
         .execute(&mut *tx)
         .await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "CREATE TABLE charging.{name} (LIKE charging.orders INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+        "CREATE TABLE charging.{name} (LIKE charging.orders INCLUDING DEFAULTS INCLUDING CONSTRAINTS) \
+         WITH (fillfactor = {FILLFACTOR})"
     )))
     .execute(&mut *tx)
     .await?;
