@@ -1,8 +1,9 @@
 //! The transactional outbox. A service writes its state change and an outbox row in one
-//! PostgreSQL transaction ([`Outbox::enqueue`]); the [`OutboxRelay`] publishes unpublished
-//! rows in order and marks them. Rows are claimed with `FOR UPDATE SKIP LOCKED`, so any
-//! number of relays can run against one schema and no row is published by two of them.
-//! A crash after the publish and before the mark re-publishes the row with the same
+//! PostgreSQL transaction ([`Outbox::enqueue`]); the [`OutboxRelay`] publishes the rows
+//! in order and deletes them once the stream has stored them. Rows are claimed with
+//! `FOR UPDATE SKIP LOCKED`, so any number of relays can run against one schema and no
+//! row is published by two of them.
+//! A crash after the publish and before the delete re-publishes the row with the same
 //! `Nats-Msg-Id`, which JetStream drops within the stream's duplicate window; consumers
 //! are idempotent beyond it.
 
@@ -327,7 +328,7 @@ impl<S: OutboxSink> OutboxRelay<S> {
         self.running.clone()
     }
 
-    /// Claims one batch, publishes it in order and marks what was published. Stops at the
+    /// Claims one batch, publishes it in order and deletes what was published. Stops at the
     /// first failure that its retries do not cure: the rows from there on wait for the
     /// next round (a pipelining sink may have stored some of them already; their copies
     /// are dropped as duplicates). Returns how many were published.
@@ -364,12 +365,13 @@ impl<S: OutboxSink> OutboxRelay<S> {
         let failure = stopped.and_then(|e| seqs.get(delivered).map(|seq| (*seq, e)));
 
         if !published.is_empty() {
-            sqlx::query(s.sql(
-                "UPDATE {schema}.outbox SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)",
-            ))
-            .bind(published)
-            .execute(&mut *tx)
-            .await?;
+            // The stream keeps the event; the row has done its work. Deleting it is one
+            // write, where marking it wrote a new row version into three indexes and a
+            // prune deleted it a day later.
+            sqlx::query(s.sql("DELETE FROM {schema}.outbox WHERE seq = ANY($1)"))
+                .bind(published)
+                .execute(&mut *tx)
+                .await?;
         }
         if let Some((seq, e)) = &failure {
             sqlx::query(s.sql(
@@ -389,7 +391,8 @@ impl<S: OutboxSink> OutboxRelay<S> {
         }
     }
 
-    /// Deletes published rows older than the retention.
+    /// Deletes rows marked published (before the relay deleted what it published) once
+    /// older than the retention.
     pub async fn prune(&self) -> Result<u64, BusError> {
         let done = sqlx::query(self.schema.sql(
             "DELETE FROM {schema}.outbox WHERE published_at < now() - make_interval(secs => $1)",

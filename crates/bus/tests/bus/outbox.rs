@@ -289,6 +289,11 @@ async fn several_events_written_by_one_statement_are_relayed_in_their_order() {
 
     let relay = publishing_relay(&fx, &pool);
     assert_eq!(relay.relay_once().await.unwrap(), 3);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM svc.outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "what the stream stored leaves the outbox");
     let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
     for (seq, note) in [(1, "first"), (2, "second"), (3, "third")] {
         let raw = stream.get_raw_message(seq).await.unwrap();

@@ -44,6 +44,37 @@ pub async fn world() -> World {
     }
 }
 
+/// How many `bill.issued` events the stream holds, once the relay has emptied the
+/// outbox (it deletes what the stream stored).
+pub async fn bills_issued(app: &TestApp) -> u64 {
+    let pool = app.db.pool().await;
+    for _ in 0..100 {
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM billing.outbox")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let ns = &app.bus.namespace;
+    let stream = app
+        .bus
+        .jetstream
+        .get_stream(ns.name("PYLON_BILLING"))
+        .await
+        .unwrap();
+    let mut consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::Config {
+            filter_subject: ns.subject(&["billing", "*", "bill", "issued"]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    consumer.info().await.unwrap().num_pending
+}
+
 /// A flat energy tariff, prices in milli-fen per kWh.
 pub fn flat(electricity: i64, service: i64) -> Value {
     json!({"energy": {"flat": {
