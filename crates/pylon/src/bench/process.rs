@@ -17,9 +17,28 @@ pub struct Spawned {
     what: &'static str,
 }
 
-/// A free port on 127.0.0.1.
+/// The ports a benchmark hands its children: below the kernel's ephemeral range (from
+/// 32768 by default), so that none of the benchmark's own outgoing connections takes one
+/// as its source port between the check here and the child's bind (a port from `:0`
+/// could be), and apart from the tests' range (`testkit::free_port`, 20000–32000).
+const BENCH_PORTS: std::ops::Range<u32> = 10_000..20_000;
+
+/// A free port on 127.0.0.1, never the same twice in one benchmark run.
 pub fn free_port() -> anyhow::Result<SocketAddr> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: OnceLock<AtomicU32> = OnceLock::new();
+    let span = BENCH_PORTS.end - BENCH_PORTS.start;
+    // Runs side by side start at different places.
+    let next = NEXT.get_or_init(|| AtomicU32::new(std::process::id().wrapping_mul(7919) % span));
+    for _ in 0..span {
+        let port = BENCH_PORTS.start + next.fetch_add(1, Ordering::Relaxed) % span;
+        let port = u16::try_from(port).context("bench ports fit in u16")?;
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
+            return Ok(listener.local_addr()?);
+        }
+    }
+    anyhow::bail!("no free port on 127.0.0.1 in {BENCH_PORTS:?}")
 }
 
 impl Spawned {
@@ -103,5 +122,21 @@ impl Spawned {
 impl Drop for Spawned {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn ports_handed_out_are_below_the_ephemeral_range_and_never_repeat() {
+        let ports: Vec<u16> = (0..50).map(|_| free_port().unwrap().port()).collect();
+        let mut distinct = ports.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), ports.len());
+        assert!(ports.iter().all(|p| BENCH_PORTS.contains(&u32::from(*p))));
     }
 }
