@@ -41,7 +41,16 @@ struct Entry {
 }
 
 #[derive(Default)]
-pub struct Starts(Mutex<HashMap<Port, Entry>>);
+pub struct Starts(Mutex<Remembered>);
+
+#[derive(Default)]
+struct Remembered {
+    by_port: HashMap<Port, Entry>,
+    /// Sweep the expired entries when the map reaches this size: twice what the last
+    /// sweep left (at least [`SWEEP_ABOVE`]), so a map of fresh entries — reports
+    /// consumed by another replica — is not swept on every start.
+    sweep_at: usize,
+}
 
 impl Starts {
     /// Records a start about to be sent on `port` of `device` (replacing an older one of
@@ -50,11 +59,12 @@ impl Starts {
     pub fn sent(self: &Arc<Self>, device: &str, port: u32) -> Sending {
         let key = (device.to_owned(), port);
         let (state, _) = watch::channel(Start::Sent);
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= SWEEP_ABOVE {
-            map.retain(|_, e| e.at.elapsed() < REMEMBERED);
+        let mut memory = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if memory.by_port.len() >= memory.sweep_at.max(SWEEP_ABOVE) {
+            memory.by_port.retain(|_, e| e.at.elapsed() < REMEMBERED);
+            memory.sweep_at = memory.by_port.len() * 2;
         }
-        map.insert(
+        memory.by_port.insert(
             key.clone(),
             Entry {
                 at: Instant::now(),
@@ -83,8 +93,8 @@ impl Starts {
         }
         let key = (device.to_owned(), port);
         let (mut rx, started) = {
-            let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            match map.get(&key) {
+            let memory = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            match memory.by_port.get(&key) {
                 Some(e) if e.at.elapsed() < REMEMBERED => (e.state.subscribe(), e.at),
                 _ => return false,
             }
@@ -92,10 +102,10 @@ impl Starts {
         let _ = tokio::time::timeout(wait, rx.wait_for(|s| *s != Start::Sent)).await;
         let applied = matches!(&*rx.borrow(), Start::Confirmed(r) if r == order_ref);
         if applied {
-            let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let mut memory = self.0.lock().unwrap_or_else(|e| e.into_inner());
             // Only this start's entry: a newer start on the port keeps its own.
-            if map.get(&key).is_some_and(|e| e.at == started) {
-                map.remove(&key);
+            if memory.by_port.get(&key).is_some_and(|e| e.at == started) {
+                memory.by_port.remove(&key);
             }
         }
         applied
@@ -129,12 +139,13 @@ impl Drop for Sending {
         });
         // A start that was not confirmed leaves nothing to skip: forget it now.
         if *self.state.borrow() == Start::NotConfirmed {
-            let mut map = self.starts.0.lock().unwrap_or_else(|e| e.into_inner());
-            if map
+            let mut memory = self.starts.0.lock().unwrap_or_else(|e| e.into_inner());
+            if memory
+                .by_port
                 .get(&self.key)
                 .is_some_and(|e| e.state.same_channel(&self.state))
             {
-                map.remove(&self.key);
+                memory.by_port.remove(&self.key);
             }
         }
     }
@@ -166,7 +177,10 @@ mod tests {
         let starts = Arc::new(Starts::default());
         drop(starts.sent("pile-1", 1));
         assert!(!starts.already_applied("pile-1", 1, "ref-a", WAIT).await);
-        assert!(starts.0.lock().unwrap().is_empty(), "forgotten at once");
+        assert!(
+            starts.0.lock().unwrap().by_port.is_empty(),
+            "forgotten at once"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -198,6 +212,25 @@ mod tests {
         assert!(
             starts.already_applied("pile-1", 1, "ref-new", WAIT).await,
             "the older start's end does not remove the newer one's entry"
+        );
+    }
+
+    #[test]
+    fn fresh_entries_past_the_sweep_size_are_kept_and_not_swept_each_time() {
+        let starts = Arc::new(Starts::default());
+        for i in 0..(SWEEP_ABOVE as u32 + 10) {
+            starts.sent("pile", i).confirmed("r");
+        }
+        let memory = starts.0.lock().unwrap();
+        assert_eq!(
+            memory.by_port.len(),
+            SWEEP_ABOVE + 10,
+            "nothing expired yet"
+        );
+        assert_eq!(
+            memory.sweep_at,
+            SWEEP_ABOVE * 2,
+            "the next sweep waits for twice as many"
         );
     }
 }
