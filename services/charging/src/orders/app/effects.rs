@@ -189,12 +189,11 @@ async fn start(ctx: &Ctx, o: &OrderRow) -> Result<Next, ChargingError> {
             },
         ),
     };
-    let confirming = input == Input::StartConfirmed;
     let version = o.version;
     let (after, effects) = transition_from(ctx, o, input, &reason, patch).await?;
-    // Moved to `charging` by this answer (not ignored because something came first):
-    // the pile's own report of this start needs nothing more.
-    if confirming && after.version > version && after.state == State::Charging.as_str() {
+    // Moved to `charging` by this answer (not found there because something came
+    // first): the pile's own report of this start needs nothing more.
+    if after.version > version && after.state == State::Charging.as_str() {
         sending.confirmed(&after.device_order_ref);
     }
     Ok(Some((after, effects)))

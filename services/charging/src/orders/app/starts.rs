@@ -92,23 +92,33 @@ impl Starts {
             return false;
         }
         let key = (device.to_owned(), port);
-        let (mut rx, started) = {
+        let state = {
             let memory = self.0.lock().unwrap_or_else(|e| e.into_inner());
             match memory.by_port.get(&key) {
-                Some(e) if e.at.elapsed() < REMEMBERED => (e.state.subscribe(), e.at),
+                Some(e) if e.at.elapsed() < REMEMBERED => e.state.clone(),
                 _ => return false,
             }
         };
+        let mut rx = state.subscribe();
         let _ = tokio::time::timeout(wait, rx.wait_for(|s| *s != Start::Sent)).await;
         let applied = matches!(&*rx.borrow(), Start::Confirmed(r) if r == order_ref);
         if applied {
-            let mut memory = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            // Only this start's entry: a newer start on the port keeps its own.
-            if memory.by_port.get(&key).is_some_and(|e| e.at == started) {
-                memory.by_port.remove(&key);
-            }
+            self.forget(&key, &state);
         }
         applied
+    }
+
+    /// Removes the entry of `port` if it is still the start whose state is `state` (a
+    /// newer start on the port keeps its own).
+    fn forget(&self, port: &Port, state: &watch::Sender<Start>) {
+        let mut memory = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if memory
+            .by_port
+            .get(port)
+            .is_some_and(|e| e.state.same_channel(state))
+        {
+            memory.by_port.remove(port);
+        }
     }
 }
 
@@ -129,24 +139,16 @@ impl Sending {
 
 impl Drop for Sending {
     fn drop(&mut self) {
-        self.state.send_if_modified(|s| {
-            if *s == Start::Sent {
+        let unconfirmed = self.state.send_if_modified(|s| {
+            let sent = *s == Start::Sent;
+            if sent {
                 *s = Start::NotConfirmed;
-                true
-            } else {
-                false
             }
+            sent
         });
         // A start that was not confirmed leaves nothing to skip: forget it now.
-        if *self.state.borrow() == Start::NotConfirmed {
-            let mut memory = self.starts.0.lock().unwrap_or_else(|e| e.into_inner());
-            if memory
-                .by_port
-                .get(&self.key)
-                .is_some_and(|e| e.state.same_channel(&self.state))
-            {
-                memory.by_port.remove(&self.key);
-            }
+        if unconfirmed {
+            self.starts.forget(&self.key, &self.state);
         }
     }
 }
