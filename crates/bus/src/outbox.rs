@@ -214,7 +214,7 @@ pub trait OutboxSink: Send + Sync {
     /// failure that stopped the rest. One at a time unless the sink knows better.
     fn deliver_all(
         &self,
-        events: &[OutgoingEvent],
+        events: Vec<OutgoingEvent>,
     ) -> impl Future<Output = (usize, Option<BusError>)> + Send {
         async move {
             for (i, event) in events.iter().enumerate() {
@@ -232,43 +232,26 @@ impl OutboxSink for Publisher {
         self.publish(event).await.map(|_| ())
     }
 
-    /// Sends the whole batch before reading any ack (one round trip to the stream per
-    /// batch, not per event: awaiting each ack in turn held a busy service's events
-    /// seconds behind its commits). Acks are read in order; a failed one is retried with
-    /// the same message id before the batch stops there. Rows after a stop are published
-    /// again in the next round, and JetStream drops the copies it already stored.
-    async fn deliver_all(&self, events: &[OutgoingEvent]) -> (usize, Option<BusError>) {
-        let mut acks = Vec::with_capacity(events.len());
-        let mut send_failure = None;
+    /// Sends the whole batch before reading any ack ([`Publisher::start`]: one round
+    /// trip to the stream per batch, not per event — awaiting each ack in turn held a
+    /// busy service's events seconds behind its commits). Acks are read in order; a
+    /// failed one is retried with the same message id before the batch stops there.
+    /// Rows after a stop are published again in the next round, and JetStream drops the
+    /// copies it already stored.
+    async fn deliver_all(&self, events: Vec<OutgoingEvent>) -> (usize, Option<BusError>) {
+        let mut sent = Vec::with_capacity(events.len());
         for event in events {
-            match self.send_pipelined(event).await {
-                Ok(ack) => acks.push(ack),
-                Err(e) => {
-                    send_failure = Some(e);
-                    break;
-                }
-            }
+            sent.push(self.start(event).await);
         }
-        let sent = acks.len();
-        for (i, (event, ack)) in events.iter().zip(acks).enumerate() {
-            if let Err(e) = self.confirm(event, ack).await {
+        let delivered = sent.len();
+        for (i, mut pending) in sent.into_iter().enumerate() {
+            if let Err(first) = (&mut pending).await
+                && let Err(e) = self.retry(pending.event(), first).await
+            {
                 return (i, Some(e));
             }
         }
-        if let Some(first) = send_failure {
-            let Some(event) = events.get(sent) else {
-                return (sent, Some(first));
-            };
-            if let Err(e) = self.retry(event, first).await {
-                return (sent, Some(e));
-            }
-            for (i, event) in events.iter().enumerate().skip(sent + 1) {
-                if let Err(e) = self.publish(event).await {
-                    return (i, Some(e));
-                }
-            }
-        }
-        (events.len(), None)
+        (delivered, None)
     }
 }
 
@@ -360,7 +343,7 @@ impl<S: OutboxSink> OutboxRelay<S> {
                 payload: Bytes::from(row.try_get::<Vec<u8>, _>("payload")?),
             });
         }
-        let (delivered, stopped) = self.sink.deliver_all(&events).await;
+        let (delivered, stopped) = self.sink.deliver_all(events).await;
         let published = &seqs[..delivered.min(seqs.len())];
         let failure = stopped.and_then(|e| seqs.get(delivered).map(|seq| (*seq, e)));
 

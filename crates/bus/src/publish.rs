@@ -135,22 +135,6 @@ impl Publisher {
             .map_err(|e| BusError::publish(&event.subject, e))
     }
 
-    /// Reads the ack of `event` sent by [`Publisher::send_pipelined`]; a failure is
-    /// retried as [`Publisher::publish`] would after its first attempt.
-    pub async fn confirm(
-        &self,
-        event: &OutgoingEvent,
-        ack: PublishAckFuture,
-    ) -> Result<PublishAck, BusError> {
-        match ack.await {
-            Ok(ack) => Ok(self.counted.count(&ack)),
-            Err(e) => {
-                self.retry(event, BusError::publish(&event.subject, e))
-                    .await
-            }
-        }
-    }
-
     async fn send(&self, event: &OutgoingEvent) -> Result<PublishAck, BusError> {
         let ack = self
             .send_pipelined(event)
