@@ -9,6 +9,7 @@ pub mod db;
 pub mod grpc;
 pub mod http;
 pub mod mask;
+pub mod net;
 pub mod service;
 pub mod telemetry;
 

@@ -97,28 +97,14 @@ impl Drop for TestBus {
     }
 }
 
-/// Ports [`free_port`] hands out: below Linux's ephemeral range (32768–60999), which
-/// the kernel draws from for every `bind(…:0)` and outgoing connection.
-const TEST_PORTS: std::ops::Range<u32> = 20_000..32_000;
+/// Ports [`free_port`] hands out (below the kernel's ephemeral range; the benchmarks
+/// use 10000–19999).
+static TEST_PORTS: runtime::net::PortRange = runtime::net::PortRange::new(20_000..32_000);
 
-/// A free TCP port on 127.0.0.1 for a server a test starts.
-///
-/// Not one the kernel picked: a port bound at `…:0` and released goes back to the
-/// ephemeral pool and can be handed straight to the next listener the same test binds
-/// at `…:0` (seen: a gateway's device port given to the app's own HTTP listener, so the
-/// gateway could not bind it). Ports come from [`TEST_PORTS`] instead, from a random
-/// start per process and never twice in one process; each is checked by binding it.
+/// A free TCP port on 127.0.0.1 for a server a test starts, never the same twice in one
+/// test process (see `runtime::net::PortRange` for why not one bound at `…:0`).
 pub fn free_port() -> u16 {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: std::sync::OnceLock<AtomicU32> = std::sync::OnceLock::new();
-    let span = TEST_PORTS.end - TEST_PORTS.start;
-    let next = NEXT.get_or_init(|| AtomicU32::new(uuid::Uuid::new_v4().as_u128() as u32 % span));
-    for _ in 0..span {
-        let port = TEST_PORTS.start + next.fetch_add(1, Ordering::Relaxed) % span;
-        let port = u16::try_from(port).expect("test ports fit in u16");
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port in {TEST_PORTS:?}");
+    TEST_PORTS
+        .free()
+        .expect("a free port on 127.0.0.1 in 20000..32000")
 }

@@ -2,7 +2,7 @@
 //! ready when its `/readyz` says so, and it is killed when dropped (no graceful drain:
 //! a drain would only add load the benchmarks do not measure).
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -17,28 +17,16 @@ pub struct Spawned {
     what: &'static str,
 }
 
-/// The ports a benchmark hands its children: below the kernel's ephemeral range (from
-/// 32768 by default), so that none of the benchmark's own outgoing connections takes one
-/// as its source port between the check here and the child's bind (a port from `:0`
-/// could be), and apart from the tests' range (`testkit::free_port`, 20000–32000).
-const BENCH_PORTS: std::ops::Range<u32> = 10_000..20_000;
+/// The ports a benchmark hands its children, apart from the tests' range
+/// (`testkit::free_port`, 20000–32000).
+static BENCH_PORTS: runtime::net::PortRange = runtime::net::PortRange::new(10_000..20_000);
 
-/// A free port on 127.0.0.1, never the same twice in one benchmark run.
+/// A free port on 127.0.0.1 below the ephemeral range, never the same twice in one run.
 pub fn free_port() -> anyhow::Result<SocketAddr> {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: OnceLock<AtomicU32> = OnceLock::new();
-    let span = BENCH_PORTS.end - BENCH_PORTS.start;
-    // Runs side by side start at different places.
-    let next = NEXT.get_or_init(|| AtomicU32::new(std::process::id().wrapping_mul(7919) % span));
-    for _ in 0..span {
-        let port = BENCH_PORTS.start + next.fetch_add(1, Ordering::Relaxed) % span;
-        let port = u16::try_from(port).context("bench ports fit in u16")?;
-        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
-            return Ok(listener.local_addr()?);
-        }
-    }
-    anyhow::bail!("no free port on 127.0.0.1 in {BENCH_PORTS:?}")
+    let port = BENCH_PORTS
+        .free()
+        .context("no free port on 127.0.0.1 in 10000..20000")?;
+    Ok(SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 impl Spawned {
@@ -122,21 +110,5 @@ impl Spawned {
 impl Drop for Spawned {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn ports_handed_out_are_below_the_ephemeral_range_and_never_repeat() {
-        let ports: Vec<u16> = (0..50).map(|_| free_port().unwrap().port()).collect();
-        let mut distinct = ports.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        assert_eq!(distinct.len(), ports.len());
-        assert!(ports.iter().all(|p| BENCH_PORTS.contains(&u32::from(*p))));
     }
 }
