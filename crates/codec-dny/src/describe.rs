@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::checksum::sum16;
 use crate::error::Error;
-use crate::frame::{RawFrame, decode_frame_lenient};
+use crate::frame::{RawFrame, decode_frame_lenient, le16};
 use crate::messages::{AnyMessage, Direction, command_name};
 use crate::stream::Item;
 
@@ -134,18 +134,22 @@ fn build(frame: &RawFrame, direction: Direction, stored: u16, computed: u16) -> 
 /// rather than sorted; the same object).
 pub fn describe_json(frame: &RawFrame, direction: Direction) -> Vec<u8> {
     let mut out = Vec::new();
-    describe_json_into(frame, direction, frame_checksum(frame), &mut out);
+    let encoded = frame.to_bytes().unwrap_or_default();
+    describe_json_into(frame, direction, &encoded, &mut out);
     out
 }
 
-/// [`describe_json`] appended to `out`, for a frame whose encoded checksum the caller
-/// already has (the gateway encodes each raw frame once, for its hex, and reuses it).
+/// [`describe_json`] appended to `out`, for a frame the caller has already encoded
+/// (`encoded`, its [`RawFrame::to_bytes`]: the gateway encodes each raw frame once, for
+/// its hex, and the checksum shown is read from it).
 pub fn describe_json_into(
     frame: &RawFrame,
     direction: Direction,
-    checksum: u16,
+    encoded: &[u8],
     out: &mut Vec<u8>,
 ) {
+    // The stored checksum: the encoded frame's last two bytes.
+    let checksum = le16(encoded, encoded.len().saturating_sub(2));
     let start = out.len();
     if serde_json::to_writer(&mut *out, &view(frame, direction, checksum, checksum)).is_err() {
         // Nothing in the view fails to serialize; never leave half an object behind.

@@ -78,13 +78,7 @@ impl WireFrame {
         let before = out.len();
         match self {
             WireFrame::Dny(f) => {
-                // The checksum is the encoded frame's last two bytes (little-endian).
-                let n = encoded.len();
-                let checksum = match encoded.get(n.saturating_sub(2)..) {
-                    Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
-                    _ => 0,
-                };
-                codec_dny::describe_json_into(f, codec_dny::Direction::Up, checksum, &mut out);
+                codec_dny::describe_json_into(f, codec_dny::Direction::Up, &encoded, &mut out);
             }
             WireFrame::Gn(_) => {
                 if serde_json::to_writer(&mut out, &self.describe()).is_err() {
