@@ -513,23 +513,22 @@ async fn start_load(gw: &GatewayProcess, args: &GatewayArgs) -> anyhow::Result<O
     Ok(load)
 }
 
-/// A fresh gateway of its own, with the load piles connected to it.
-async fn loaded_gateway(
+/// Runs `measure` on a fresh gateway of its own with the load piles connected to it,
+/// then stops both: the gateway first (stopping the piles while it runs would only make
+/// it publish a disconnect per pile).
+async fn on_loaded_gateway<T>(
     args: &GatewayArgs,
     child: &ChildOptions,
-) -> anyhow::Result<(GatewayProcess, Load)> {
+    measure: impl AsyncFnOnce(&GatewayProcess, &Load) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let gw = GatewayProcess::start(child).await?;
     let load = start_load(&gw, args)
         .await?
         .context("the ingest phase needs load piles")?;
-    Ok((gw, load))
-}
-
-/// Stops a [`loaded_gateway`]: the gateway first (stopping the piles while it runs
-/// would only make it publish a disconnect per pile).
-async fn stop_loaded(gw: GatewayProcess, load: Load) {
+    let r = measure(&gw, &load).await;
     gw.stop();
     load.fleet.shutdown(Duration::from_secs(5)).await;
+    r
 }
 
 /// One ingest measurement on a gateway of its own.
@@ -539,23 +538,23 @@ async fn ingest_alone(
     child: &ChildOptions,
     raw_frames: bool,
 ) -> anyhow::Result<ingest::IngestResult> {
-    let (gw, load) = loaded_gateway(args, child).await?;
     let info = RunInfo {
         label: "raw-frames comparison".into(),
         raw_frames,
         idle_piles: 0,
     };
-    let r = ingest::measure(
-        std::slice::from_ref(&gw),
-        stack,
-        &load,
-        None,
-        args.window(),
-        info,
-    )
-    .await;
-    stop_loaded(gw, load).await;
-    r
+    on_loaded_gateway(args, child, async |gw, load| {
+        ingest::measure(
+            std::slice::from_ref(gw),
+            stack,
+            load,
+            None,
+            args.window(),
+            info,
+        )
+        .await
+    })
+    .await
 }
 
 /// Alternating ingest and plain-publish windows on a gateway of its own.
@@ -565,7 +564,6 @@ async fn paired_alone(
     child: &ChildOptions,
     raw_frames: bool,
 ) -> anyhow::Result<paired::PairedResult> {
-    let (gw, load) = loaded_gateway(args, child).await?;
     let opts = paired::PairedOptions {
         rounds: args.rounds,
         seconds: Duration::from_secs(args.baseline_seconds),
@@ -573,7 +571,8 @@ async fn paired_alone(
         concurrency: args.baseline_concurrency,
         raw_frames,
     };
-    let r = paired::run(&gw, stack, &load, opts).await;
-    stop_loaded(gw, load).await;
-    r
+    on_loaded_gateway(args, child, async |gw, load| {
+        paired::run(gw, stack, load, opts).await
+    })
+    .await
 }
