@@ -6,10 +6,11 @@ use uuid::Uuid;
 
 use crate::domain::ledger::{self, AccountKind, EntryKind, LedgerError};
 use crate::error::PaymentError;
+use crate::store::accounts as store_accounts;
 use crate::store::holds;
 
 use super::account_ids;
-use super::post::{Claimed, Request, WalletAfter, claim, write};
+use super::post::{Claimed, Request, WalletAfter, claim, write, write_unlocked};
 use super::wallets::{Owner, WalletView, ensure, view_of};
 
 const MAX_ORDER_REF: usize = 64;
@@ -74,21 +75,38 @@ pub async fn hold(
         canonical: &canonical,
         reference: &reference,
     };
+    let row = holds::HoldRow {
+        id: hold_id,
+        tenant_id: owner.tenant,
+        wallet_id: wallet,
+        held_id: held,
+        order_ref: order_ref.to_owned(),
+        amount_fen,
+        captured_fen: 0,
+        released_fen: 0,
+        status: "held".into(),
+    };
     let accounts = entry.accounts();
-    let mut tx = pool.begin().await?;
+    // Usually one read and one statement; the locked transaction below when that
+    // cannot decide (a replay, a wallet that moved in between, a floor).
+    let mut conn = pool.acquire().await?;
+    let seen = store_accounts::read(&mut *conn, &accounts).await?;
+    if let Some(written) = write_unlocked(
+        &mut conn,
+        ns,
+        &req,
+        &entry,
+        &seen,
+        (holds::NEW_ROW, holds::INSERT_GUARDED),
+        |q| holds::bind_insert(q, &row),
+    )
+    .await?
+    {
+        return Ok(Moved::new(row, written.wallets));
+    }
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     match claim(&mut tx, &req, entry.kind, &accounts).await? {
         Claimed::New { entry_id, locked } => {
-            let row = holds::HoldRow {
-                id: hold_id,
-                tenant_id: owner.tenant,
-                wallet_id: wallet,
-                held_id: held,
-                order_ref: order_ref.to_owned(),
-                amount_fen,
-                captured_fen: 0,
-                released_fen: 0,
-                status: "held".into(),
-            };
             let written = write(
                 &mut tx,
                 ns,
@@ -105,6 +123,7 @@ pub async fn hold(
         }
         Claimed::Replay { reference } => {
             tx.commit().await?;
+            drop(conn);
             let hold = get(pool, owner.tenant, reference_id(&reference)?).await?;
             Ok(Moved::replayed(hold))
         }
@@ -139,6 +158,7 @@ pub async fn capture(
         key,
         &canonical,
         EntryKind::Capture,
+        &[revenue],
         |h| {
             ledger::capture(h.held_id, h.wallet_id, revenue, h.amount_fen, amount_fen)
                 .map(|e| (e, amount_fen, h.amount_fen - amount_fen))
@@ -164,6 +184,7 @@ pub async fn release(
         key,
         &canonical,
         EntryKind::Release,
+        &[],
         |h| ledger::release(h.held_id, h.wallet_id, h.amount_fen).map(|e| (e, 0, h.amount_fen)),
     )
     .await
@@ -178,7 +199,8 @@ async fn settle(
     key: &str,
     canonical: &str,
     kind: EntryKind,
-    entry: impl FnOnce(&holds::HoldRow) -> Result<(ledger::Entry<Uuid>, i64, i64), LedgerError>,
+    others: &[Uuid],
+    entry: impl Fn(&holds::HoldRow) -> Result<(ledger::Entry<Uuid>, i64, i64), LedgerError>,
 ) -> Result<Moved, PaymentError> {
     let reference = hold_id.to_string();
     let req = Request {
@@ -187,7 +209,34 @@ async fn settle(
         canonical,
         reference: &reference,
     };
-    let mut tx = pool.begin().await?;
+    let status = if kind == EntryKind::Capture {
+        "captured"
+    } else {
+        "released"
+    };
+    // Usually one read and one statement; the locked transaction below when that
+    // cannot decide (a replay, a hold already settled, a wallet that moved in between).
+    let mut conn = pool.acquire().await?;
+    if let Some((h, seen)) = holds::read_with_accounts(&mut *conn, tenant, hold_id, others).await?
+        && h.status == "held"
+        && let Ok((e, captured, released)) = entry(&h)
+        && let Some(written) = write_unlocked(
+            &mut conn,
+            ns,
+            &req,
+            &e,
+            &seen,
+            (holds::HELD_ROW, holds::SETTLE_GUARDED),
+            |q| holds::bind_settle(q, hold_id, status, captured, released),
+        )
+        .await?
+    {
+        return Ok(Moved::new(
+            holds::settled_row(written.rows)?,
+            written.wallets,
+        ));
+    }
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     let h = holds::lock(&mut tx, tenant, hold_id)
         .await?
         .ok_or_else(|| PaymentError::NotFound(format!("hold {hold_id}")))?;
@@ -208,11 +257,6 @@ async fn settle(
                 return Err(LedgerError::HoldSettled(h.status).into());
             }
             let (e, captured, released) = built?;
-            let status = if kind == EntryKind::Capture {
-                "captured"
-            } else {
-                "released"
-            };
             let written = write(
                 &mut tx,
                 ns,

@@ -142,6 +142,70 @@ pub async fn write<'q>(
     Ok(Written { rows, wallets })
 }
 
+/// Writes a new entry on its accounts as they were read (`seen`), in one statement and
+/// without a transaction around it: the key's claim, the moves (each only if its
+/// account still holds what was read), the caller's row (`row_lock` and `guarded`,
+/// parameters from `$20`, see `journal::write_unlocked`), postings and events. `None` when the locked
+/// path ([`claim`], [`write`]) must decide instead: the key was used before (a replay or
+/// a conflict), an account or the caller's row moved since the read, an account is
+/// missing, or a floor fails on what was read. Nothing is written then.
+pub async fn write_unlocked<'q>(
+    conn: &mut PgConnection,
+    ns: &bus::Namespace,
+    req: &Request<'_>,
+    entry: &'q Entry<Uuid>,
+    seen: &[Locked],
+    (row_lock, guarded): (&str, &str),
+    bind_guarded: impl FnOnce(journal::PgQuery<'q>) -> journal::PgQuery<'q>,
+) -> Result<Option<Written>, PaymentError> {
+    check_key(req.key)?;
+    entry.check()?;
+    let mut distinct = entry.accounts();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut expected = journal::Expected {
+        accounts: Vec::with_capacity(distinct.len()),
+        seen_fen: Vec::with_capacity(distinct.len()),
+        delta_fen: Vec::with_capacity(distinct.len()),
+        posting_accounts: entry.postings.iter().map(|p| p.account).collect(),
+        posting_fen: entry.postings.iter().map(|p| p.amount_fen).collect(),
+    };
+    for id in distinct {
+        let Some(a) = seen.iter().find(|a| a.id == id) else {
+            return Ok(None);
+        };
+        let kind = AccountKind::parse(&a.kind).ok_or(LedgerError::Overflow)?;
+        if check_floor(kind, a.balance_fen, a.credit_limit_fen, entry.delta(id)).is_err() {
+            return Ok(None);
+        }
+        expected.accounts.push(id);
+        expected.seen_fen.push(a.balance_fen);
+        expected.delta_fen.push(entry.delta(id));
+    }
+    let entry_id = Uuid::now_v7();
+    let wallets = wallets_after(conn, req, entry, seen).await?;
+    let events = wallet_events(ns, req, entry_id, entry, &wallets)?;
+    let written = journal::write_unlocked(
+        conn,
+        entry_id,
+        req.tenant,
+        req.key,
+        entry.kind.as_str(),
+        req.reference,
+        req.canonical,
+        expected,
+        &events,
+        row_lock,
+        guarded,
+        bind_guarded,
+    )
+    .await?;
+    Ok(match written {
+        journal::Unlocked::Written(rows) => Some(Written { rows, wallets }),
+        journal::Unlocked::Claimed | journal::Unlocked::Stale => None,
+    })
+}
+
 /// Every wallet the entry moves (its spendable or held part), as the entry leaves it.
 async fn wallets_after(
     conn: &mut PgConnection,

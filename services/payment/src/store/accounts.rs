@@ -3,7 +3,8 @@ use uuid::Uuid;
 
 use crate::domain::ledger::AccountKind;
 
-/// An account locked for an entry.
+/// An account as an entry found it: under its lock, or as read for an entry written
+/// without one (`journal::write_unlocked`, which checks it has not moved).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Locked {
     pub id: Uuid,
@@ -51,6 +52,17 @@ pub async fn ensure(
     .bind(owner_key)
     .bind(shard)
     .fetch_one(conn)
+    .await
+}
+
+/// The accounts `ids` as they are now, without a lock (those that exist).
+pub async fn read<'c>(db: impl PgExecutor<'c>, ids: &[Uuid]) -> sqlx::Result<Vec<Locked>> {
+    sqlx::query_as(
+        "SELECT id, kind, owner_kind, owner_key, balance_fen, credit_limit_fen \
+         FROM payment.accounts WHERE id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(db)
     .await
 }
 

@@ -134,6 +134,97 @@ pub async fn write<'q>(
         .await
 }
 
+/// What [`write_unlocked`] did.
+pub enum Unlocked {
+    /// The entry is written; the caller's statement's rows.
+    Written(Vec<PgRow>),
+    /// The key was claimed before: nothing was written.
+    Claimed,
+    /// An account or the caller's row moved since it was read: nothing was written.
+    Stale,
+}
+
+/// The balances an entry expects to find and the postings it writes.
+pub struct Expected {
+    /// Each account once, with its balance as read and the entry's net move of it.
+    pub accounts: Vec<Uuid>,
+    pub seen_fen: Vec<i64>,
+    pub delta_fen: Vec<i64>,
+    /// The postings, in the entry's order.
+    pub posting_accounts: Vec<Uuid>,
+    pub posting_fen: Vec<i64>,
+}
+
+/// Claims `key` and writes the entry in one statement without a transaction around
+/// it. After the claim it locks the caller's row (`row_lock`, a `SELECT … FOR UPDATE
+/// SKIP LOCKED` that yields one row only if the row is as read and `claim` has a row)
+/// and then the accounts in id order, skipping any that another transaction holds; each
+/// account moves only if its balance is still the one read, and `guarded` (the caller's
+/// write, applying to one row only if `row_lock` has one, and returning it) writes the
+/// caller's row. Either every part applies or none (`payment.entry_applied`). The
+/// statement never waits for a lock but the key's, which it takes holding no other: it
+/// cannot take part in a deadlock. Both caller parts take their parameters from `$20`.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_unlocked<'q>(
+    conn: &mut PgConnection,
+    entry: Uuid,
+    tenant: Uuid,
+    key: &str,
+    kind: &str,
+    reference: &str,
+    request: &str,
+    expected: Expected,
+    events: &[bus::OutgoingEvent],
+    row_lock: &str,
+    guarded: &str,
+    bind_guarded: impl FnOnce(PgQuery<'q>) -> PgQuery<'q>,
+) -> sqlx::Result<Unlocked> {
+    let sql = format!(
+        "WITH claim AS (INSERT INTO payment.journal_entries (id, tenant_id, kind, reference, idempotency_key, request) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id), \
+         row_lock AS ({row_lock}), \
+         locked AS MATERIALIZED (SELECT id, balance_fen FROM payment.accounts WHERE id = ANY($7) \
+         AND EXISTS (SELECT 1 FROM row_lock) ORDER BY id FOR UPDATE SKIP LOCKED), \
+         balances AS (UPDATE payment.accounts a SET balance_fen = a.balance_fen + d.delta \
+         FROM UNNEST($7::uuid[], $8::bigint[], $9::bigint[]) AS d(id, seen, delta), locked l \
+         WHERE a.id = d.id AND l.id = d.id AND l.balance_fen = d.seen RETURNING a.id), \
+         guarded AS ({guarded}), \
+         applied AS (SELECT payment.entry_applied((SELECT count(*) FROM claim), (SELECT count(*) FROM balances), \
+         cardinality($7::uuid[]), (SELECT count(*) FROM guarded)) AS ok), \
+         ok AS (SELECT 1 FROM applied WHERE ok), \
+         postings AS (INSERT INTO payment.postings (entry_id, account_id, amount_fen) \
+         SELECT $1, p.a, p.m FROM UNNEST($10::uuid[], $11::bigint[]) AS p(a, m), ok), \
+         events AS ({}) \
+         SELECT guarded.* FROM guarded, applied WHERE applied.ok",
+        bus::Outbox::new(crate::SCHEMA).insert_many_per_row("ok", 12)
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(entry)
+        .bind(tenant)
+        .bind(kind.to_owned())
+        .bind(reference.to_owned())
+        .bind(key.to_owned())
+        .bind(request.to_owned())
+        .bind(expected.accounts)
+        .bind(expected.seen_fen)
+        .bind(expected.delta_fen)
+        .bind(expected.posting_accounts)
+        .bind(expected.posting_fen);
+    match bind_guarded(bus::Outbox::bind_events(query, events))
+        .fetch_all(conn)
+        .await
+    {
+        // `applied` is false only when the key was claimed before: no row comes back.
+        Ok(rows) if rows.is_empty() => Ok(Unlocked::Claimed),
+        Ok(rows) => Ok(Unlocked::Written(rows)),
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(STALE) => Ok(Unlocked::Stale),
+        Err(e) => Err(e),
+    }
+}
+
+/// `serialization_failure`, which `payment.entry_applied` raises when a part moved.
+const STALE: &str = "40001";
+
 /// A query being bound.
 pub type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 

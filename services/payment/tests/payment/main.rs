@@ -5,6 +5,7 @@
 mod api;
 mod flows;
 mod ledger;
+mod unlocked;
 mod wechat_service;
 
 use std::sync::Arc;
