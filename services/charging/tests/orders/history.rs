@@ -555,3 +555,56 @@ async fn a_settled_orders_receipt_matches_the_order_and_its_bill() {
     );
     let _ = pile.shutdown().await;
 }
+
+/// An order is looked up by id in its month's partition only, through the window its
+/// UUIDv7 id gives (`store::BY_ID_NEAR`); one created outside that window (here a month
+/// before its id) is still found, by id, by lock and by the pile's reference.
+#[tokio::test]
+async fn orders_are_found_by_id_whether_or_not_created_near_their_ids_time() {
+    let w = world().await;
+    let pool = w.app.db.pool().await;
+    let site = w.app.region_and_site(&w.t, "west").await;
+    let driver = w.app.driver(&w.t).await;
+    let now = Utc::now();
+    let seeds = [now, now - chrono::Duration::days(40)].map(|at| Seed {
+        id: Uuid::now_v7(),
+        user: driver.id.clone(),
+        device: "h2dev001",
+        port: 1,
+        node_path: site.site_path.clone(),
+        state: "settled",
+        amount_fen: Some(100),
+        created_at: at,
+    });
+    for s in &seeds {
+        seed(&pool, &w.t.id, s).await;
+        sqlx::query("UPDATE charging.orders SET device_order_ref = $2 WHERE id = $1")
+            .bind(s.id)
+            .bind(s.id.simple().to_string())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    for s in &seeds {
+        let got = store::get(&pool, s.id).await.unwrap().expect("found by id");
+        assert_eq!(
+            (got.id, got.created_at.timestamp_micros()),
+            (s.id, s.created_at.timestamp_micros())
+        );
+        let mut tx = pool.begin().await.unwrap();
+        let locked = store::lock(&mut tx, s.id).await.unwrap().expect("locked");
+        assert_eq!(locked.id, s.id);
+        tx.rollback().await.unwrap();
+        let by_ref = store::by_device_ref(&pool, "h2dev001", &s.id.simple().to_string())
+            .await
+            .unwrap()
+            .expect("found by the pile's reference");
+        assert_eq!(by_ref.id, s.id);
+        // Another device's reference never finds it.
+        let other = store::by_device_ref(&pool, "h2dev002", &s.id.simple().to_string())
+            .await
+            .unwrap();
+        assert!(other.is_none());
+    }
+    assert!(store::get(&pool, Uuid::now_v7()).await.unwrap().is_none());
+}
