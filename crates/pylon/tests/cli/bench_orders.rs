@@ -26,11 +26,14 @@ async fn bench_orders_settles_every_order_and_reports_each_stage() {
         "300",
         "--charge-secs",
         "600",
+        "--history-months",
+        "3",
         "--json",
     ]);
 
     assert_eq!(r["passed"], true, "{r}");
     assert_eq!(r["settings"]["piles"], 20);
+    assert_eq!(r["settings"]["history_months"], 3);
     let created = r["created"].as_u64().unwrap();
     assert!(created >= 10, "about 16 arrivals: {r}");
     assert_eq!(r["arrivals"], created + r["refused"].as_u64().unwrap());
@@ -98,4 +101,7 @@ async fn bench_orders_refuses_nonsense_options() {
     let out = env.output(&["bench", "orders", "--ports", "3"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--ports"));
+    let out = env.output(&["bench", "orders", "--history-months", "121"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--history-months"));
 }

@@ -60,6 +60,11 @@ pub struct OrdersArgs {
     /// Percent of orders the driver stops once charging (the rest end at their time).
     #[arg(long, default_value_t = 50)]
     stop_percent: u8,
+    /// Past months of order history to give the database (empty monthly partitions
+    /// before this one, as a deployment running that long has): what a lookup costs
+    /// with more partitions.
+    #[arg(long, default_value_t = 0)]
+    history_months: u32,
     /// Print the report as JSON instead of Markdown tables.
     #[arg(long)]
     json: bool,
@@ -89,6 +94,9 @@ impl OrdersArgs {
         }
         if self.stop_percent > 100 {
             return Err("--stop-percent must be 0..=100".into());
+        }
+        if self.history_months > 120 {
+            return Err("--history-months must be 0..=120".into());
         }
         Ok(())
     }
@@ -158,6 +166,10 @@ async fn run(
         platform.pid,
         platform.base()
     );
+    if args.history_months > 0 {
+        setup::history(database_url, args.history_months).await?;
+        eprintln!("bench: {} past months of partitions", args.history_months);
+    }
     let boot = identity::bootstrap::run(
         cfg,
         identity::bootstrap::Bootstrap {
@@ -246,6 +258,7 @@ async fn run(
         speed: args.speed,
         charge_secs: args.charge_secs,
         stop_percent: args.stop_percent,
+        history_months: args.history_months,
     };
     Ok(report::build(
         settings,

@@ -49,6 +49,8 @@ pub struct Settings {
     pub speed: u32,
     pub charge_secs: u32,
     pub stop_percent: u8,
+    /// Past months of (empty) order partitions the database was given.
+    pub history_months: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -213,7 +215,7 @@ impl Report {
         let _ = writeln!(s, "## pylon bench orders\n");
         let _ = writeln!(
             s,
-            "{} orders/s offered for {} s (steady window from {} s), {} ports on {} DNY piles at {}x, {} drivers, {} s charges ({}% stopped by the driver), drain {} s, {} cores, load average before {}\n",
+            "{} orders/s offered for {} s (steady window from {} s), {} ports on {} DNY piles at {}x, {} drivers, {} s charges ({}% stopped by the driver), {} past months of order partitions, drain {} s, {} cores, load average before {}\n",
             c.rate,
             c.seconds,
             c.warmup,
@@ -223,6 +225,7 @@ impl Report {
             c.drivers,
             c.charge_secs,
             c.stop_percent,
+            c.history_months,
             c.drain_secs,
             self.cores,
             self.load_average_before

@@ -177,3 +177,19 @@ async fn driver(api: &Api, tenant: &str, i: u32) -> anyhow::Result<String> {
     }
     bail!("the top-up of {email} was never credited")
 }
+
+/// `months` monthly partitions of `charging.orders` before this month (empty), as a
+/// deployment that has run that long has: the platform's migration made this month and
+/// the next ones.
+pub async fn history(database_url: &str, months: u32) -> anyhow::Result<()> {
+    use charging::orders::partitions::MonthPartition;
+    let pool = sqlx::PgPool::connect(database_url).await?;
+    let mut month = MonthPartition::containing(chrono::Utc::now(), 0).context("this month")?;
+    for _ in 0..months {
+        month = MonthPartition::containing(month.from() - chrono::Duration::days(1), 0)
+            .context("a past month")?;
+        charging::orders::store::partitions::create(&pool, &month).await?;
+    }
+    pool.close().await;
+    Ok(())
+}
