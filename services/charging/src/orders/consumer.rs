@@ -114,11 +114,14 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
             let device = ev.device.map(|d| d.device_id).unwrap_or_default();
             store::record_meter(
                 &ctx.orders_by_key,
-                &device,
-                i32::try_from(ev.port).unwrap_or(0),
-                i64::try_from(ev.energy_wh).unwrap_or(i64::MAX),
-                at(ev.sampled_at),
-                i32::try_from(ev.power_dw).unwrap_or(i32::MAX),
+                &store::Meter {
+                    device_id: &device,
+                    port: i32::try_from(ev.port).unwrap_or(0),
+                    order_ref: &ev.order_ref,
+                    energy_wh: i64::try_from(ev.energy_wh).unwrap_or(i64::MAX),
+                    at: at(ev.sampled_at),
+                    power_dw: i32::try_from(ev.power_dw).unwrap_or(i32::MAX),
+                },
             )
             .await
             .map_err(|e| retry(e.into()))?;

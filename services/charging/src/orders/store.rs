@@ -328,30 +328,60 @@ pub async fn overdue<'c>(
     .await
 }
 
+/// What a pile's meter sample reports.
+pub struct Meter<'a> {
+    pub device_id: &'a str,
+    pub port: i32,
+    /// The pile's reference of the order it charges for (a DNY pile echoes its id).
+    pub order_ref: &'a str,
+    pub energy_wh: i64,
+    pub at: DateTime<Utc>,
+    pub power_dw: i32,
+}
+
 /// A pile's meter sample on the live order of its port; an older sample than the one
-/// stored changes nothing (events of one device may arrive out of order).
-pub async fn record_meter<'c>(
-    db: impl PgExecutor<'c>,
-    device_id: &str,
-    port: i32,
-    energy_wh: i64,
-    at: DateTime<Utc>,
-    power_dw: i32,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE charging.orders SET last_meter_wh = $3, last_meter_at = $4, last_power_dw = $5, \
-         max_power_dw = GREATEST(COALESCE(max_power_dw, 0), $5), updated_at = now() \
+/// stored changes nothing (events of one device may arrive out of order). When the
+/// reference is an order id the order is updated in its month's partition only (see
+/// [`BY_ID_NEAR`]); otherwise, or when that order is not the port's charging one, the
+/// port's live order is found through `port_live_orders`.
+pub async fn record_meter(pool: &PgPool, m: &Meter<'_>) -> sqlx::Result<()> {
+    const SET: &str = "SET last_meter_wh = $3, last_meter_at = $4, last_power_dw = $5, \
+         max_power_dw = GREATEST(COALESCE(max_power_dw, 0), $5), updated_at = now()";
+    const LIVE: &str = "state IN ('starting', 'charging', 'stopping') \
+         AND (last_meter_at IS NULL OR last_meter_at <= $4)";
+    if let Ok(id) = Uuid::try_parse(m.order_ref)
+        && let Some((from, to)) = created_near(id)
+    {
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE charging.orders {SET} WHERE id = $6 AND created_at >= $7 AND created_at < $8 \
+             AND device_id = $1 AND port = $2 AND {LIVE}"
+        )))
+        .bind(m.device_id)
+        .bind(m.port)
+        .bind(m.energy_wh)
+        .bind(m.at)
+        .bind(m.power_dw)
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .execute(pool)
+        .await?;
+        if done.rows_affected() > 0 {
+            return Ok(());
+        }
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE charging.orders {SET} \
          WHERE id = (SELECT order_id FROM charging.port_live_orders WHERE device_id = $1 AND port = $2) \
          AND created_at = (SELECT order_created_at FROM charging.port_live_orders WHERE device_id = $1 AND port = $2) \
-         AND state IN ('starting', 'charging', 'stopping') \
-         AND (last_meter_at IS NULL OR last_meter_at <= $4)",
-    )
-    .bind(device_id)
-    .bind(port)
-    .bind(energy_wh)
-    .bind(at)
-    .bind(power_dw)
-    .execute(db)
+         AND {LIVE}"
+    )))
+    .bind(m.device_id)
+    .bind(m.port)
+    .bind(m.energy_wh)
+    .bind(m.at)
+    .bind(m.power_dw)
+    .execute(pool)
     .await?;
     Ok(())
 }

@@ -608,3 +608,55 @@ async fn orders_are_found_by_id_whether_or_not_created_near_their_ids_time() {
     }
     assert!(store::get(&pool, Uuid::now_v7()).await.unwrap().is_none());
 }
+
+/// A meter sample naming its order by id (as a DNY pile does) updates that order in its
+/// month's partition without the port's live-order row; one with a reference of another
+/// kind goes through that row (here removed, so nothing changes).
+#[tokio::test]
+async fn a_meter_sample_naming_its_order_by_id_finds_it_without_the_ports_row() {
+    let w = world().await;
+    let pool = w.app.db.pool().await;
+    let site = w.app.region_and_site(&w.t, "east").await;
+    let driver = w.app.driver(&w.t).await;
+    let s = Seed {
+        id: Uuid::now_v7(),
+        user: driver.id.clone(),
+        device: "h3dev001",
+        port: 2,
+        node_path: site.site_path.clone(),
+        state: "charging",
+        amount_fen: None,
+        created_at: Utc::now(),
+    };
+    seed(&pool, &w.t.id, &s).await;
+    sqlx::query("DELETE FROM charging.port_live_orders WHERE order_id = $1")
+        .bind(s.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let reference = s.id.simple().to_string();
+    let sample = |order_ref, energy_wh| store::Meter {
+        device_id: "h3dev001",
+        port: 2,
+        order_ref,
+        energy_wh,
+        at: Utc::now(),
+        power_dw: 15_000,
+    };
+    store::record_meter(&pool, &sample("4711", 100))
+        .await
+        .unwrap();
+    let o = store::get(&pool, s.id).await.unwrap().unwrap();
+    assert_eq!(
+        o.last_meter_wh, None,
+        "no live row, no order by that reference"
+    );
+    store::record_meter(&pool, &sample(&reference, 250))
+        .await
+        .unwrap();
+    let o = store::get(&pool, s.id).await.unwrap().unwrap();
+    assert_eq!(
+        (o.last_meter_wh, o.last_power_dw),
+        (Some(250), Some(15_000))
+    );
+}
