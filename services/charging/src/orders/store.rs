@@ -158,31 +158,19 @@ async fn by_key(
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderRow>> {
-    if let Some((from, to)) = created_near(id) {
-        let near = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM charging.orders WHERE {BY_ID_NEAR}"
-        )))
-        .bind(id)
-        .bind(from)
-        .bind(to)
-        .fetch_optional(pool)
-        .await?;
-        if near.is_some() {
-            return Ok(near);
-        }
-    }
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM charging.orders WHERE {BY_ID}"
-    )))
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    by_id(&mut *pool.acquire().await?, id, "").await
 }
 
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<OrderRow>> {
+    by_id(conn, id, " FOR UPDATE").await
+}
+
+/// The order `id` (`suffix`: a locking clause or nothing): in its id's window, else
+/// through `order_ids`.
+async fn by_id(conn: &mut PgConnection, id: Uuid, suffix: &str) -> sqlx::Result<Option<OrderRow>> {
     if let Some((from, to)) = created_near(id) {
         let near = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM charging.orders WHERE {BY_ID_NEAR} FOR UPDATE"
+            "SELECT {COLUMNS} FROM charging.orders WHERE {BY_ID_NEAR}{suffix}"
         )))
         .bind(id)
         .bind(from)
@@ -194,7 +182,7 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Orde
         }
     }
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM charging.orders WHERE {BY_ID} FOR UPDATE"
+        "SELECT {COLUMNS} FROM charging.orders WHERE {BY_ID}{suffix}"
     )))
     .bind(id)
     .fetch_optional(conn)

@@ -19,17 +19,7 @@ fn driver() -> wallets::Owner {
 }
 
 async fn funded(db: &Db, owner: &wallets::Owner, fen: i64) {
-    wallets::top_up(
-        &db.pool,
-        &db.ns,
-        owner,
-        "sandbox",
-        fen,
-        &format!("topup-{}", Uuid::now_v7()),
-        "test",
-    )
-    .await
-    .unwrap();
+    db.top_up(owner, fen).await;
 }
 
 #[tokio::test]

@@ -42,6 +42,21 @@ impl Db {
         }
     }
 
+    /// Tops `owner`'s wallet up by `fen` through the sandbox.
+    pub async fn top_up(&self, owner: &payment::app::wallets::Owner, fen: i64) {
+        payment::app::wallets::top_up(
+            &self.pool,
+            &self.ns,
+            owner,
+            "sandbox",
+            fen,
+            &format!("topup-{}", uuid::Uuid::now_v7()),
+            "test",
+        )
+        .await
+        .unwrap();
+    }
+
     pub fn url(&self) -> String {
         self.db.url.clone()
     }

@@ -27,7 +27,7 @@ async fn funded(fen: i64) -> Fixture {
         kind: "user",
         id: Uuid::now_v7(),
     };
-    top_up(&db, &me, fen).await;
+    db.top_up(&me, fen).await;
     let (wallet, held) = wallets::ensure(&db.pool, &me).await.unwrap();
     Fixture {
         db,
@@ -35,20 +35,6 @@ async fn funded(fen: i64) -> Fixture {
         wallet,
         held,
     }
-}
-
-async fn top_up(db: &Db, me: &wallets::Owner, fen: i64) {
-    wallets::top_up(
-        &db.pool,
-        &db.ns,
-        me,
-        "sandbox",
-        fen,
-        &format!("topup-{}", Uuid::now_v7()),
-        "test",
-    )
-    .await
-    .unwrap();
 }
 
 fn hold_row(f: &Fixture, id: Uuid, amount_fen: i64) -> holds::HoldRow {
@@ -127,7 +113,7 @@ async fn entries(f: &Fixture) -> i64 {
 async fn balances_that_moved_since_the_read_write_nothing_and_fresh_ones_write_everything() {
     let f = funded(10_000).await;
     let stale = seen(&f).await;
-    top_up(&f.db, &f.me, 5).await;
+    f.db.top_up(&f.me, 5).await;
     let before = entries(&f).await;
 
     assert!(!try_hold(&f, &stale, "h1", 1_000).await);
