@@ -660,3 +660,68 @@ async fn a_meter_sample_naming_its_order_by_id_finds_it_without_the_ports_row() 
         (Some(250), Some(15_000))
     );
 }
+
+/// A transition writes the partition its order was read from; when maintenance has
+/// moved the row out of the default partition meanwhile, the write finds nothing and
+/// says so (the caller reads again), and the row read again is written where it now is.
+#[tokio::test]
+async fn a_transition_on_a_row_moved_to_its_months_partition_writes_nothing_until_read_again() {
+    let w = world().await;
+    let pool = w.app.db.pool().await;
+    let site = w.app.region_and_site(&w.t, "south-west").await;
+    let driver = w.app.driver(&w.t).await;
+    // A month with no partition yet: its rows wait in the default partition.
+    let at = MonthPartition::containing(Utc::now(), 0).unwrap().from() - chrono::Duration::days(70);
+    let s = Seed {
+        id: Uuid::now_v7(),
+        user: driver.id.clone(),
+        device: "h4dev001",
+        port: 1,
+        node_path: site.site_path.clone(),
+        state: "charging",
+        amount_fen: None,
+        created_at: at,
+    };
+    seed(&pool, &w.t.id, &s).await;
+    let stale = store::get(&pool, s.id).await.unwrap().unwrap();
+    assert_eq!(stale.partition, "charging.orders_default");
+    let month = MonthPartition::containing(at, 0).unwrap();
+    assert!(store::partitions::create(&pool, &month).await.unwrap());
+
+    let ns = bus::Namespace::new("historytest").unwrap();
+    let step = |o: &store::OrderRow| store::Step {
+        from: "charging",
+        to: "stopping",
+        reason: "test",
+        event: charging::events::outgoing(
+            &ns,
+            &o.tenant_id.to_string(),
+            ("order", "state_changed"),
+            Utc::now(),
+            &proto::events::OrderStateChanged::default(),
+        )
+        .unwrap(),
+    };
+    let moved = |o: &store::OrderRow| store::OrderRow {
+        state: "stopping".into(),
+        version: o.version + 1,
+        ..o.clone()
+    };
+    let written = store::record_transition(&pool, &stale, &moved(&stale), &[step(&stale)])
+        .await
+        .unwrap();
+    assert!(!written, "the row is no longer in the default partition");
+    let fresh = store::get(&pool, s.id).await.unwrap().unwrap();
+    assert_eq!(fresh.partition, format!("charging.{}", month.name()));
+    assert_eq!(fresh.state, "charging");
+    assert!(
+        store::record_transition(&pool, &fresh, &moved(&fresh), &[step(&fresh)])
+            .await
+            .unwrap()
+    );
+    let after = store::get(&pool, s.id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.state.as_str(), after.version),
+        ("stopping", fresh.version + 1)
+    );
+}
