@@ -49,6 +49,33 @@ async fn seed(pool: &PgPool, tenant: &str, s: &Seed) {
     .unwrap();
 }
 
+/// One order on `device` port `port` for a new driver of the world's operator, at a
+/// new site (`region`), in `state`, created `at` (amount unset), written straight in.
+async fn one_order(
+    w: &crate::World,
+    region: &str,
+    device: &'static str,
+    port: i32,
+    state: &'static str,
+    at: DateTime<Utc>,
+) -> (PgPool, Seed) {
+    let pool = w.app.db.pool().await;
+    let site = w.app.region_and_site(&w.t, region).await;
+    let driver = w.app.driver(&w.t).await;
+    let s = Seed {
+        id: Uuid::now_v7(),
+        user: driver.id.clone(),
+        device,
+        port,
+        node_path: site.site_path.clone(),
+        state,
+        amount_fen: None,
+        created_at: at,
+    };
+    seed(&pool, &w.t.id, &s).await;
+    (pool, s)
+}
+
 async fn partition_of(pool: &PgPool, id: Uuid) -> String {
     sqlx::query_scalar("SELECT tableoid::regclass::text FROM charging.orders WHERE id = $1")
         .bind(id)
@@ -615,20 +642,7 @@ async fn orders_are_found_by_id_whether_or_not_created_near_their_ids_time() {
 #[tokio::test]
 async fn a_meter_sample_naming_its_order_by_id_finds_it_without_the_ports_row() {
     let w = world().await;
-    let pool = w.app.db.pool().await;
-    let site = w.app.region_and_site(&w.t, "east").await;
-    let driver = w.app.driver(&w.t).await;
-    let s = Seed {
-        id: Uuid::now_v7(),
-        user: driver.id.clone(),
-        device: "h3dev001",
-        port: 2,
-        node_path: site.site_path.clone(),
-        state: "charging",
-        amount_fen: None,
-        created_at: Utc::now(),
-    };
-    seed(&pool, &w.t.id, &s).await;
+    let (pool, s) = one_order(&w, "east", "h3dev001", 2, "charging", Utc::now()).await;
     sqlx::query("DELETE FROM charging.port_live_orders WHERE order_id = $1")
         .bind(s.id)
         .execute(&pool)
@@ -667,22 +681,9 @@ async fn a_meter_sample_naming_its_order_by_id_finds_it_without_the_ports_row() 
 #[tokio::test]
 async fn a_transition_on_a_row_moved_to_its_months_partition_writes_nothing_until_read_again() {
     let w = world().await;
-    let pool = w.app.db.pool().await;
-    let site = w.app.region_and_site(&w.t, "south-west").await;
-    let driver = w.app.driver(&w.t).await;
     // A month with no partition yet: its rows wait in the default partition.
     let at = MonthPartition::containing(Utc::now(), 0).unwrap().from() - chrono::Duration::days(70);
-    let s = Seed {
-        id: Uuid::now_v7(),
-        user: driver.id.clone(),
-        device: "h4dev001",
-        port: 1,
-        node_path: site.site_path.clone(),
-        state: "charging",
-        amount_fen: None,
-        created_at: at,
-    };
-    seed(&pool, &w.t.id, &s).await;
+    let (pool, s) = one_order(&w, "south-west", "h4dev001", 1, "charging", at).await;
     let stale = store::get(&pool, s.id).await.unwrap().unwrap();
     assert_eq!(stale.partition, "charging.orders_default");
     let month = MonthPartition::containing(at, 0).unwrap();
