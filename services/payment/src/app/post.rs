@@ -123,18 +123,8 @@ pub async fn write<'q>(
     last: &str,
     bind_last: impl FnOnce(journal::PgQuery<'q>) -> journal::PgQuery<'q>,
 ) -> Result<Written, PaymentError> {
-    entry.check()?;
     let ids = entry.accounts();
-    let mut distinct = ids.clone();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if locked.len() != distinct.len() {
-        return Err(PaymentError::NotFound("account".into()));
-    }
-    for a in locked {
-        let kind = AccountKind::parse(&a.kind).ok_or(LedgerError::Overflow)?;
-        check_floor(kind, a.balance_fen, a.credit_limit_fen, entry.delta(a.id))?;
-    }
+    check_accounts(entry, locked)?;
     let wallets = wallets_after(conn, req, entry, locked).await?;
     let events = wallet_events(ns, req, entry_id, entry, &wallets)?;
     let amounts: Vec<i64> = entry.postings.iter().map(|p| p.amount_fen).collect();
@@ -159,29 +149,24 @@ pub async fn write_unlocked<'q>(
     bind_guarded: impl FnOnce(journal::PgQuery<'q>) -> journal::PgQuery<'q>,
 ) -> Result<Option<Written>, PaymentError> {
     check_key(req.key)?;
-    entry.check()?;
-    let mut distinct = entry.accounts();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let mut expected = journal::Expected {
-        accounts: Vec::with_capacity(distinct.len()),
-        seen_fen: Vec::with_capacity(distinct.len()),
-        delta_fen: Vec::with_capacity(distinct.len()),
+    // What fails here may pass under the locks (a top-up committing meanwhile), and
+    // what truly fails is said by the locked path the same way.
+    if check_accounts(entry, seen).is_err() {
+        return Ok(None);
+    }
+    let moved = distinct_accounts(entry);
+    let balance = |id: &Uuid| {
+        seen.iter()
+            .find(|a| a.id == *id)
+            .map_or(0, |a| a.balance_fen)
+    };
+    let expected = journal::Expected {
+        seen_fen: moved.iter().map(balance).collect(),
+        delta_fen: moved.iter().map(|id| entry.delta(*id)).collect(),
+        accounts: moved,
         posting_accounts: entry.postings.iter().map(|p| p.account).collect(),
         posting_fen: entry.postings.iter().map(|p| p.amount_fen).collect(),
     };
-    for id in distinct {
-        let Some(a) = seen.iter().find(|a| a.id == id) else {
-            return Ok(None);
-        };
-        let kind = AccountKind::parse(&a.kind).ok_or(LedgerError::Overflow)?;
-        if check_floor(kind, a.balance_fen, a.credit_limit_fen, entry.delta(id)).is_err() {
-            return Ok(None);
-        }
-        expected.accounts.push(id);
-        expected.seen_fen.push(a.balance_fen);
-        expected.delta_fen.push(entry.delta(id));
-    }
     let entry_id = Uuid::now_v7();
     let wallets = wallets_after(conn, req, entry, seen).await?;
     let events = wallet_events(ns, req, entry_id, entry, &wallets)?;
@@ -200,10 +185,30 @@ pub async fn write_unlocked<'q>(
         bind_guarded,
     )
     .await?;
-    Ok(match written {
-        journal::Unlocked::Written(rows) => Some(Written { rows, wallets }),
-        journal::Unlocked::Claimed | journal::Unlocked::Stale => None,
-    })
+    Ok(written.map(|rows| Written { rows, wallets }))
+}
+
+/// The accounts an entry moves, each once, in id order.
+fn distinct_accounts(entry: &Entry<Uuid>) -> Vec<Uuid> {
+    let mut ids = entry.accounts();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The entry balances, `accounts` holds every account it moves (and no other), and
+/// none of them ends below its floor.
+fn check_accounts(entry: &Entry<Uuid>, accounts: &[Locked]) -> Result<(), PaymentError> {
+    entry.check()?;
+    let moved = distinct_accounts(entry);
+    if accounts.len() != moved.len() || !accounts.iter().all(|a| moved.contains(&a.id)) {
+        return Err(PaymentError::NotFound("account".into()));
+    }
+    for a in accounts {
+        let kind = AccountKind::parse(&a.kind).ok_or(LedgerError::Overflow)?;
+        check_floor(kind, a.balance_fen, a.credit_limit_fen, entry.delta(a.id))?;
+    }
+    Ok(())
 }
 
 /// Every wallet the entry moves (its spendable or held part), as the entry leaves it.

@@ -134,16 +134,6 @@ pub async fn write<'q>(
         .await
 }
 
-/// What [`write_unlocked`] did.
-pub enum Unlocked {
-    /// The entry is written; the caller's statement's rows.
-    Written(Vec<PgRow>),
-    /// The key was claimed before: nothing was written.
-    Claimed,
-    /// An account or the caller's row moved since it was read: nothing was written.
-    Stale,
-}
-
 /// The balances an entry expects to find and the postings it writes.
 pub struct Expected {
     /// Each account once, with its balance as read and the entry's net move of it.
@@ -164,6 +154,8 @@ pub struct Expected {
 /// caller's row. Either every part applies or none (`payment.entry_applied`). The
 /// statement never waits for a lock but the key's, which it takes holding no other: it
 /// cannot take part in a deadlock. Both caller parts take their parameters from `$20`.
+/// The caller's rows when written; `None` when nothing was: the key was claimed before,
+/// or an account or the caller's row had moved.
 #[allow(clippy::too_many_arguments)]
 pub async fn write_unlocked<'q>(
     conn: &mut PgConnection,
@@ -178,7 +170,7 @@ pub async fn write_unlocked<'q>(
     row_lock: &str,
     guarded: &str,
     bind_guarded: impl FnOnce(PgQuery<'q>) -> PgQuery<'q>,
-) -> sqlx::Result<Unlocked> {
+) -> sqlx::Result<Option<Vec<PgRow>>> {
     let sql = format!(
         "WITH claim AS (INSERT INTO payment.journal_entries (id, tenant_id, kind, reference, idempotency_key, request) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id), \
@@ -215,9 +207,9 @@ pub async fn write_unlocked<'q>(
         .await
     {
         // `applied` is false only when the key was claimed before: no row comes back.
-        Ok(rows) if rows.is_empty() => Ok(Unlocked::Claimed),
-        Ok(rows) => Ok(Unlocked::Written(rows)),
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(STALE) => Ok(Unlocked::Stale),
+        Ok(rows) if rows.is_empty() => Ok(None),
+        Ok(rows) => Ok(Some(rows)),
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(STALE) => Ok(None),
         Err(e) => Err(e),
     }
 }
