@@ -52,6 +52,19 @@ impl MonthPartition {
     }
 }
 
+/// Whether `name` is one of the orders' partitions: a month's ([`MonthPartition::name`])
+/// or the default one.
+pub fn is_partition_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("orders_") else {
+        return false;
+    };
+    let month = rest.as_bytes();
+    rest == "default"
+        || (month.len() == 7
+            && month[4] == b'_'
+            && month[..4].iter().chain(&month[5..]).all(u8::is_ascii_digit))
+}
+
 /// The first instant of month `index` (= year × 12 + month0).
 fn month_start(index: i64) -> Option<DateTime<Utc>> {
     let year = i32::try_from(index.div_euclid(12)).ok()?;
@@ -136,6 +149,24 @@ mod tests {
         let p = MonthPartition::containing(t("2026-11-15T00:00:00Z"), 2).unwrap();
         assert_eq!(p.name(), "orders_2027_01");
         assert_eq!(p.to(), t("2027-02-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn every_months_name_and_only_those_is_a_partition_name() {
+        for plus in 0..40 {
+            let p = MonthPartition::containing(t("2026-11-15T00:00:00Z"), plus).unwrap();
+            assert!(is_partition_name(&p.name()), "{}", p.name());
+        }
+        assert!(is_partition_name("orders_default"));
+        for other in [
+            "orders",
+            "orders_2026_1",
+            "orders_2026-11",
+            "orders_2026_11 x",
+            "",
+        ] {
+            assert!(!is_partition_name(other), "{other:?}");
+        }
     }
 
     #[test]

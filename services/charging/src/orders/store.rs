@@ -9,6 +9,8 @@
 pub mod history;
 pub mod partitions;
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
@@ -67,21 +69,12 @@ pub const COLUMNS: &str = "id, tenant_id, user_id, device_id, port, node_path, p
 const PARTITION: &str = "tableoid::regclass::text AS partition";
 
 /// Where to write an order read from `partition`: that table when it is one of the
-/// orders' partitions (its name is checked, it goes into SQL), else the partitioned
-/// table. Written directly, a partition spares PostgreSQL 15 setting the statement up
-/// for every month's partition (docs/charging.md, "Lookups by id").
+/// orders' partitions (checked: it goes into SQL), else the partitioned table. Written
+/// directly, a partition spares PostgreSQL 15 setting the statement up for every
+/// month's partition (docs/charging.md, "Lookups by id").
 fn table_of(partition: &str) -> String {
     let name = partition.strip_prefix("charging.").unwrap_or(partition);
-    let month = name.strip_prefix("orders_").unwrap_or_default();
-    let is_month = month.len() == 7
-        && month.bytes().enumerate().all(|(i, b)| {
-            if i == 4 {
-                b == b'_'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if is_month || month == "default" {
+    if crate::orders::partitions::is_partition_name(name) {
         format!("charging.{name}")
     } else {
         "charging.orders".to_owned()
@@ -242,9 +235,10 @@ pub async fn record_transition<'c>(
     after: &OrderRow,
     steps: &[Step<'_>],
 ) -> sqlx::Result<bool> {
-    // The table is a checked partition name or the partitioned table (`table_of`).
-    let sql = format!(
-        "WITH moved AS (UPDATE {} SET state = $3, deadline = $4, \
+    // Everything after the table, built once.
+    static AFTER_TABLE: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            " SET state = $3, deadline = $4, \
              updated_at = now(), hold_id = $5, device_order_ref = $6, started_at = $7, \
              ended_at = $8, energy_wh = $9, duration_secs = $10, max_power_dw = $11, \
              end_reason = $12, device_amount_fen = $13, amount_fen = $14, bill_id = $15, \
@@ -253,8 +247,14 @@ pub async fn record_transition<'c>(
              history AS (INSERT INTO charging.order_transitions (order_id, at, from_state, to_state, reason) \
              SELECT moved.id, now() + make_interval(secs => (h.n - 1) / 1e6), h.f, h.t, h.r \
              FROM moved, unnest($18::text[], $19::text[], $20::text[]) WITH ORDINALITY AS h(f, t, r, n)) {}",
+            bus::Outbox::new(crate::SCHEMA).insert_many_per_row("moved", 21)
+        )
+    });
+    // The table is a checked partition name or the partitioned table (`table_of`).
+    let sql = format!(
+        "WITH moved AS (UPDATE {}{}",
         table_of(&before.partition),
-        bus::Outbox::new(crate::SCHEMA).insert_many_per_row("moved", 21)
+        AFTER_TABLE.as_str()
     );
     let events: Vec<&bus::OutgoingEvent> = steps.iter().map(|s| &s.event).collect();
     let query = sqlx::query(sqlx::AssertSqlSafe(sql))
