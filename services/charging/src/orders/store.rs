@@ -291,22 +291,12 @@ pub async fn by_device_ref(
     device_order_ref: &str,
 ) -> sqlx::Result<Option<OrderRow>> {
     if let Ok(id) = Uuid::try_parse(device_order_ref)
-        && let Some((from, to)) = created_near(id)
+        && id.get_version_num() == 7
+        && let Some(o) = get(pool, id).await?
+        && o.device_id == device_id
+        && o.device_order_ref == device_order_ref
     {
-        let near = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS}, {PARTITION} FROM charging.orders WHERE {BY_ID_NEAR} \
-             AND device_id = $4 AND device_order_ref = $5"
-        )))
-        .bind(id)
-        .bind(from)
-        .bind(to)
-        .bind(device_id)
-        .bind(device_order_ref)
-        .fetch_optional(pool)
-        .await?;
-        if near.is_some() {
-            return Ok(near);
-        }
+        return Ok(Some(o));
     }
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS}, {PARTITION} FROM charging.orders WHERE device_id = $1 AND device_order_ref = $2 \
