@@ -56,7 +56,9 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let names = routes.names.clone();
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    // A unary answer is HEADERS, DATA and trailers, often written apart: without
+    // TCP_NODELAY the later ones wait for the caller's delayed ACK of the first.
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let signal = async move {
         shutdown.cancelled().await;
         for name in &names {

@@ -72,6 +72,13 @@ pub async fn serve(
     app: Router,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<()> {
+    // Without TCP_NODELAY a response written in more than one piece waits for the
+    // peer's (delayed) ACK of the first: tens of milliseconds on a keep-alive connection.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set on an HTTP connection");
+        }
+    });
     // With the peer address, for audit logs and per-client limits (`auth::ClientIp`).
     axum::serve(
         listener,
