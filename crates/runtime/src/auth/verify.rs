@@ -124,7 +124,8 @@ impl TokenVerifier {
     }
 
     /// How many checked tokens are remembered.
-    pub fn remembered(&self) -> usize {
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
         self.checked.lock().map(|c| c.len()).unwrap_or(0)
     }
 

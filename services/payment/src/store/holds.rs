@@ -1,3 +1,5 @@
+use std::sync::LazyLock;
+
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgConnection, PgExecutor, Row};
 
@@ -64,21 +66,25 @@ pub async fn read_with_accounts<'c>(
     id: Uuid,
     others: &[Uuid],
 ) -> sqlx::Result<Option<(HoldRow, Vec<Locked>)>> {
-    let rows: Vec<PgRow> = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {}, a.id AS account_id, a.kind, a.owner_kind, a.owner_key, a.balance_fen, a.credit_limit_fen \
-         FROM payment.holds h JOIN payment.accounts a ON a.id = ANY(ARRAY[h.wallet_id, h.held_id] || $3::uuid[]) \
-         WHERE h.tenant_id = $1 AND h.id = $2",
-        COLUMNS
-            .split(", ")
-            .map(|c| format!("h.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )))
-    .bind(tenant)
-    .bind(id)
-    .bind(others)
-    .fetch_all(db)
-    .await?;
+    // Built once: every capture and release reads through it.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {}, a.id AS account_id, a.kind, a.owner_kind, a.owner_key, a.balance_fen, a.credit_limit_fen \
+             FROM payment.holds h JOIN payment.accounts a ON a.id = ANY(ARRAY[h.wallet_id, h.held_id] || $3::uuid[]) \
+             WHERE h.tenant_id = $1 AND h.id = $2",
+            COLUMNS
+                .split(", ")
+                .map(|c| format!("h.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
+    let rows: Vec<PgRow> = sqlx::query(SQL.as_str())
+        .bind(tenant)
+        .bind(id)
+        .bind(others)
+        .fetch_all(db)
+        .await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
