@@ -67,11 +67,19 @@ enum Session {
 }
 
 impl Session {
-    fn on_bytes(&mut self, data: &[u8]) -> Result<Vec<Output>, Fatal> {
+    fn feed(&mut self, data: &[u8]) -> Result<(), Fatal> {
+        match self {
+            Session::Dny(s) => s.feed(data),
+            Session::Gn(s) => s.feed(data),
+        }
+    }
+
+    /// The outputs of the next decoded frame (or garbage) into `out`; `false`: none left.
+    fn next_outputs(&mut self, out: &mut Vec<Output>) -> Result<bool, Fatal> {
         let now = Utc::now();
         match self {
-            Session::Dny(s) => s.on_bytes(data, now),
-            Session::Gn(s) => s.on_bytes(data, now),
+            Session::Dny(s) => s.next_outputs(now, out),
+            Session::Gn(s) => s.next_outputs(now, out),
         }
     }
 
@@ -98,12 +106,13 @@ enum Read {
     Nothing,
     /// Detection needs more bytes.
     NeedMore,
-    Outputs(Vec<Output>),
+    /// The session took the bytes; its outputs are decoded one frame at a time.
+    Fed,
     End(DisconnectReason, String),
 }
 
 /// Reads what the socket has into a buffer on this thread's stack (a synchronous
-/// function, so the buffer is never part of the connection's task) and hands it to the
+/// function, so the buffer is never part of the connection's task) and feeds it to the
 /// session, detecting the protocol first.
 fn read_some(
     stream: &TcpStream,
@@ -136,8 +145,8 @@ fn read_some(
     };
     bytes_received.increment(n as u64);
     let data = buf.get(..n).unwrap_or_default();
-    let outputs = match session {
-        Some(s) => s.on_bytes(data),
+    let fed = match session {
+        Some(s) => s.feed(data),
         None => {
             pending.extend_from_slice(data);
             match detect(pending) {
@@ -162,13 +171,13 @@ fn read_some(
                         Protocol::Gn => Session::Gn(GnSession::new()),
                     });
                     let first = std::mem::take(pending);
-                    s.on_bytes(&first)
+                    s.feed(&first)
                 }
             }
         }
     };
-    match outputs {
-        Ok(o) => Read::Outputs(o),
+    match fed {
+        Ok(()) => Read::Fed,
         Err(Fatal(why)) => Read::End(DisconnectReason::ProtocolError, why),
     }
 }
@@ -326,7 +335,7 @@ pub async fn serve(
                 Err(e) => Read::End(DisconnectReason::Closed, e.to_string()),
             },
         };
-        let outputs = match read {
+        match read {
             Read::Nothing => continue,
             Read::End(reason, detail) => break (reason, detail),
             Read::NeedMore => {
@@ -334,78 +343,97 @@ pub async fn serve(
                 seen_since_tick = true;
                 continue;
             }
-            Read::Outputs(o) => o,
-        };
+            Read::Fed => {}
+        }
         idle_at = Instant::now() + timeout;
         seen_since_tick = true;
         let mut refused = false;
-        for o in outputs {
-            match o {
-                Output::Identified(key) => {
-                    // Events name the device's operator from now on (`_` if unassigned).
-                    conn.tenant = shared.tenant_of(&key.device_id).await;
-                    if shared.refuses(&key).await {
-                        // Recorded as a `Rejected` disconnect, never as connected.
-                        device = Some(key);
-                        refused = true;
-                        break;
-                    }
-                    let (commands_tx, rx) = mpsc::channel::<Box<Job>>(COMMAND_QUEUE);
-                    commands_rx = Some(rx);
-                    let generation = shared.claim(&key, commands_tx, stop.clone());
-                    claim = Some(generation);
-                    // Ids of a new connection start elsewhere than the last one's; below
-                    // the GN session's own range (`gn::OWN_SEQUENCE_BASE`). The executor
-                    // allocates nothing until its first command.
-                    let seed =
-                        (Utc::now().timestamp_subsec_nanos() ^ (generation as u32)) & 0x3FFF_FFFF;
-                    commands = Some(Executor::new(
-                        control::rules(&shared.config, key.protocol),
-                        seed,
-                    ));
-                    timeout = match cfg.idle_timeout_secs {
-                        0 => heartbeat_period(key.protocol) * cfg.heartbeat_misses,
-                        secs => Duration::from_secs(secs),
-                    };
-                    idle_at = Instant::now() + timeout;
-                    let rec = record.insert(SessionRecord {
-                        replica: shared.replica.clone(),
-                        protocol: key.protocol.as_str().into(),
-                        remote_addr: conn.remote_addr.clone(),
-                        connected_since: Utc::now(),
-                        last_seen: Utc::now(),
-                    });
-                    shared.sessions.put(&key, rec).await;
-                    device = Some(key);
-                }
-                Output::Answer(frame) => out.send(&stream, frame),
-                Output::Event(e) => publish(&shared, &e, &conn, &mut acks).await,
-                Output::Raw { device_id, frame } => shared.publish_raw(&device_id, &frame).await,
-                Output::Malformed(why) => {
-                    metrics::counter!("pylon_gateway_decode_errors_total").increment(1);
-                    tracing::debug!(peer = %peer, %why, "malformed input from device");
-                }
-                Output::Reply(reply) => {
-                    if let Some(ex) = commands.as_mut()
-                        && ex.next_wakeup().is_some()
-                    {
-                        // A command waits: whoever gets its result must find this
-                        // frame's events stored.
-                        drain(&shared, &mut acks).await;
-                        let effects = ex.on_reply(&reply, std::time::Instant::now());
-                        apply(effects, &stream, &mut out, &shared.replica);
-                    }
-                }
-                Output::CardDecision(q) => {
-                    drain(&shared, &mut acks).await;
-                    let tx = cards
-                        .get_or_insert_with(|| mpsc::channel(CARD_ANSWERS))
-                        .0
-                        .clone();
-                    let shared = shared.clone();
-                    tokio::spawn(async move { decide_card(q, tx, shared).await });
+        let mut fatal = None;
+        // One frame's outputs at a time (`DnySession::next_outputs`): a read can hold
+        // hundreds of frames when the connection fell behind.
+        let mut outputs = Vec::new();
+        while !refused {
+            match session.as_mut().map(|s| s.next_outputs(&mut outputs)) {
+                Some(Ok(true)) => {}
+                None | Some(Ok(false)) => break,
+                Some(Err(Fatal(why))) => {
+                    fatal = Some(why);
+                    break;
                 }
             }
+            for o in outputs.drain(..) {
+                match o {
+                    Output::Identified(key) => {
+                        // Events name the device's operator from now on (`_` if unassigned).
+                        conn.tenant = shared.tenant_of(&key.device_id).await;
+                        if shared.refuses(&key).await {
+                            // Recorded as a `Rejected` disconnect, never as connected.
+                            device = Some(key);
+                            refused = true;
+                            break;
+                        }
+                        let (commands_tx, rx) = mpsc::channel::<Box<Job>>(COMMAND_QUEUE);
+                        commands_rx = Some(rx);
+                        let generation = shared.claim(&key, commands_tx, stop.clone());
+                        claim = Some(generation);
+                        // Ids of a new connection start elsewhere than the last one's; below
+                        // the GN session's own range (`gn::OWN_SEQUENCE_BASE`). The executor
+                        // allocates nothing until its first command.
+                        let seed = (Utc::now().timestamp_subsec_nanos() ^ (generation as u32))
+                            & 0x3FFF_FFFF;
+                        commands = Some(Executor::new(
+                            control::rules(&shared.config, key.protocol),
+                            seed,
+                        ));
+                        timeout = match cfg.idle_timeout_secs {
+                            0 => heartbeat_period(key.protocol) * cfg.heartbeat_misses,
+                            secs => Duration::from_secs(secs),
+                        };
+                        idle_at = Instant::now() + timeout;
+                        let rec = record.insert(SessionRecord {
+                            replica: shared.replica.clone(),
+                            protocol: key.protocol.as_str().into(),
+                            remote_addr: conn.remote_addr.clone(),
+                            connected_since: Utc::now(),
+                            last_seen: Utc::now(),
+                        });
+                        shared.sessions.put(&key, rec).await;
+                        device = Some(key);
+                    }
+                    Output::Answer(frame) => out.send(&stream, frame),
+                    Output::Event(e) => publish(&shared, &e, &conn, &mut acks).await,
+                    Output::Raw { device_id, frame } => {
+                        shared.publish_raw(&device_id, &frame).await
+                    }
+                    Output::Malformed(why) => {
+                        metrics::counter!("pylon_gateway_decode_errors_total").increment(1);
+                        tracing::debug!(peer = %peer, %why, "malformed input from device");
+                    }
+                    Output::Reply(reply) => {
+                        if let Some(ex) = commands.as_mut()
+                            && ex.next_wakeup().is_some()
+                        {
+                            // A command waits: whoever gets its result must find this
+                            // frame's events stored.
+                            drain(&shared, &mut acks).await;
+                            let effects = ex.on_reply(&reply, std::time::Instant::now());
+                            apply(effects, &stream, &mut out, &shared.replica);
+                        }
+                    }
+                    Output::CardDecision(q) => {
+                        drain(&shared, &mut acks).await;
+                        let tx = cards
+                            .get_or_insert_with(|| mpsc::channel(CARD_ANSWERS))
+                            .0
+                            .clone();
+                        let shared = shared.clone();
+                        tokio::spawn(async move { decide_card(q, tx, shared).await });
+                    }
+                }
+            }
+        }
+        if let Some(why) = fatal {
+            break (DisconnectReason::ProtocolError, why);
         }
         if refused {
             break (

@@ -54,6 +54,7 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
     for i in ingest {
         assert!(i["events_per_s"].as_f64().unwrap() > 0.0, "{i}");
         assert!(i["frames_sent_per_s"].as_f64().unwrap() > 0.0, "{i}");
+        assert!(i["gateway_rss_end_bytes"].as_u64().unwrap() > 0, "{i}");
     }
     assert!(ingest[0]["raw_per_s"].as_f64().unwrap() > 0.0);
     assert_eq!(

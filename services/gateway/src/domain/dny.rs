@@ -93,65 +93,83 @@ impl DnySession {
         self.device.map(key)
     }
 
-    /// Handles bytes read from the socket.
-    pub fn on_bytes(&mut self, data: &[u8], now: DateTime<Utc>) -> Result<Vec<Output>, Fatal> {
-        self.decoder.feed(data).map_err(|e| Fatal(e.to_string()))?;
-        // A heartbeat gives its raw frame, its event and its answer: room for those
-        // without growing.
-        let mut out = Vec::with_capacity(4);
-        loop {
+    /// Takes bytes read from the socket; [`DnySession::next_outputs`] decodes them.
+    pub fn feed(&mut self, data: &[u8]) -> Result<(), Fatal> {
+        self.decoder.feed(data).map_err(|e| Fatal(e.to_string()))
+    }
+
+    /// Decodes what was fed up to the next item that means something (a frame, garbage
+    /// skipped) and appends what it gives to `out`; `false` once nothing complete is
+    /// left. One frame at a time: a connection that fell behind reads a socket's worth
+    /// of frames at once, and their outputs together (an event, a raw frame and an
+    /// answer each) held hundreds of kilobytes per connection while they were published.
+    pub fn next_outputs(
+        &mut self,
+        now: DateTime<Utc>,
+        out: &mut Vec<Output>,
+    ) -> Result<bool, Fatal> {
+        let before = out.len();
+        while out.len() == before {
             match self.decoder.decode_next() {
-                Ok(None) => return Ok(out),
+                Ok(None) => return Ok(false),
                 Ok(Some(Item::Iccid(i))) => self.iccid = Some(i.as_str().to_owned()),
-                Ok(Some(Item::Link)) => {}
+                Ok(Some(Item::Link | Item::Incomplete(_))) => {}
                 Ok(Some(Item::Garbage(g))) => out.push(Output::Malformed(format!(
                     "{} bytes of garbage skipped",
                     g.len()
                 ))),
-                Ok(Some(Item::Incomplete(_))) => {}
-                Ok(Some(Item::Frame(raw))) => {
-                    if self.device.is_none() {
-                        self.device = Some(raw.physical_id);
-                        out.push(Output::Identified(key(raw.physical_id)));
-                        out.push(Output::Event(DeviceEvent::Connected {
-                            device: key(raw.physical_id),
-                            remote_addr: String::new(),
-                            iccid: self.iccid.clone(),
-                            at: now,
-                        }));
-                    }
-                    // Later frames with another id (a host fronting sub-devices) are
-                    // legitimate: each frame is attributed to its own id.
-                    let typed = Frame::<Uplink>::from_raw(&raw);
-                    // The reply goes after the frame's events: the connection publishes
-                    // in order, so whoever the command's result reaches finds them
-                    // published (a firmware transfer's end after its last packet's).
-                    let reply = match &typed {
-                        Ok(frame) if may_answer_a_command(&frame.message) => {
-                            Some(Output::Reply(Reply::Dny {
-                                frame: frame.clone(),
-                                raw: Some(raw.clone()),
-                            }))
-                        }
-                        _ => None,
-                    };
-                    out.push(Output::Raw {
-                        device_id: raw.physical_id.to_string(),
-                        frame: WireFrame::Dny(raw.clone()),
-                    });
-                    match typed {
-                        Ok(frame) => self.on_frame(frame, now, &mut out),
-                        Err(e) => out.push(Output::Malformed(format!(
-                            "command 0x{:02x}: {e}",
-                            raw.command
-                        ))),
-                    }
-                    out.extend(reply);
-                }
+                Ok(Some(Item::Frame(raw))) => self.on_raw(raw, now, out),
                 Err(e) if e.can_continue() => out.push(Output::Malformed(e.to_string())),
                 Err(e) => return Err(Fatal(e.to_string())),
             }
         }
+        Ok(true)
+    }
+
+    /// Handles bytes read from the socket: every output they give at once.
+    pub fn on_bytes(&mut self, data: &[u8], now: DateTime<Utc>) -> Result<Vec<Output>, Fatal> {
+        self.feed(data)?;
+        let mut out = Vec::new();
+        while self.next_outputs(now, &mut out)? {}
+        Ok(out)
+    }
+
+    fn on_raw(&mut self, raw: codec_dny::RawFrame, now: DateTime<Utc>, out: &mut Vec<Output>) {
+        if self.device.is_none() {
+            self.device = Some(raw.physical_id);
+            out.push(Output::Identified(key(raw.physical_id)));
+            out.push(Output::Event(DeviceEvent::Connected {
+                device: key(raw.physical_id),
+                remote_addr: String::new(),
+                iccid: self.iccid.clone(),
+                at: now,
+            }));
+        }
+        // Later frames with another id (a host fronting sub-devices) are legitimate:
+        // each frame is attributed to its own id.
+        let typed = Frame::<Uplink>::from_raw(&raw);
+        // The reply goes after the frame's events: the connection publishes in order,
+        // so whoever the command's result reaches finds them published (a firmware
+        // transfer's end after its last packet's).
+        let reply = match &typed {
+            Ok(frame) if may_answer_a_command(&frame.message) => Some(Output::Reply(Reply::Dny {
+                frame: frame.clone(),
+                raw: Some(raw.clone()),
+            })),
+            _ => None,
+        };
+        out.push(Output::Raw {
+            device_id: raw.physical_id.to_string(),
+            frame: WireFrame::Dny(raw.clone()),
+        });
+        match typed {
+            Ok(frame) => self.on_frame(frame, now, out),
+            Err(e) => out.push(Output::Malformed(format!(
+                "command 0x{:02x}: {e}",
+                raw.command
+            ))),
+        }
+        out.extend(reply);
     }
 
     fn on_frame(&mut self, frame: Frame<Uplink>, now: DateTime<Utc>, out: &mut Vec<Output>) {

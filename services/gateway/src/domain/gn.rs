@@ -50,8 +50,8 @@ impl GnSession {
         self.gateway.map(key)
     }
 
-    /// Handles bytes read from the socket.
-    pub fn on_bytes(&mut self, data: &[u8], now: DateTime<Utc>) -> Result<Vec<Output>, Fatal> {
+    /// Takes bytes read from the socket; [`GnSession::next_outputs`] decodes them.
+    pub fn feed(&mut self, data: &[u8]) -> Result<(), Fatal> {
         let room = self
             .decoder
             .limits()
@@ -64,55 +64,73 @@ impl GnSession {
             )));
         }
         self.buf.extend_from_slice(data);
-        // A report gives its raw frame, its event(s) and its acknowledgement.
-        let mut out = Vec::with_capacity(4);
-        loop {
-            let before = self.buf.len();
-            match self.decoder.decode(&mut self.buf) {
-                Ok(None) => return Ok(out),
-                Ok(Some(Decoded::Garbage(g))) => out.push(Output::Malformed(format!(
-                    "{} bytes of garbage skipped",
-                    g.len()
-                ))),
-                Ok(Some(Decoded::Frame(frame))) => {
-                    if self.gateway.is_none() {
-                        self.gateway = Some(frame.gateway_id);
-                        out.push(Output::Identified(key(frame.gateway_id)));
-                        out.push(Output::Event(DeviceEvent::Connected {
-                            device: key(frame.gateway_id),
-                            remote_addr: String::new(),
-                            iccid: None,
-                            at: now,
-                        }));
-                    }
-                    match Packet::from_frame(&frame) {
-                        Ok(packet) => {
-                            // Device reports carry sequence 0; answers echo our command's.
-                            if packet.sequence != 0 {
-                                out.push(Output::Reply(Reply::Gn {
-                                    packet: packet.clone(),
-                                    raw: Some(frame.clone()),
-                                }));
-                            }
-                            out.push(Output::Raw {
-                                device_id: frame.gateway_id.to_string(),
-                                frame: WireFrame::Gn(frame),
-                            });
-                            self.on_packet(&packet, now, &mut out);
-                        }
-                        Err(e) => out.push(Output::Malformed(format!(
-                            "command {:#06x}: {e}",
-                            frame.command
-                        ))),
-                    }
-                }
-                Err(e) => {
-                    out.push(Output::Malformed(e.to_string()));
-                    if self.buf.len() == before {
-                        return Err(Fatal(format!("decoder cannot move past: {e}")));
-                    }
+        Ok(())
+    }
+
+    /// Decodes the next item of what was fed (a frame, garbage skipped) and appends what
+    /// it gives to `out`; `false` once nothing complete is left. One frame at a time, as
+    /// `DnySession::next_outputs` explains.
+    pub fn next_outputs(
+        &mut self,
+        now: DateTime<Utc>,
+        out: &mut Vec<Output>,
+    ) -> Result<bool, Fatal> {
+        let before = self.buf.len();
+        match self.decoder.decode(&mut self.buf) {
+            Ok(None) => return Ok(false),
+            Ok(Some(Decoded::Garbage(g))) => out.push(Output::Malformed(format!(
+                "{} bytes of garbage skipped",
+                g.len()
+            ))),
+            Ok(Some(Decoded::Frame(frame))) => self.on_frame(frame, now, out),
+            Err(e) => {
+                out.push(Output::Malformed(e.to_string()));
+                if self.buf.len() == before {
+                    return Err(Fatal(format!("decoder cannot move past: {e}")));
                 }
             }
+        }
+        Ok(true)
+    }
+
+    /// Handles bytes read from the socket: every output they give at once.
+    pub fn on_bytes(&mut self, data: &[u8], now: DateTime<Utc>) -> Result<Vec<Output>, Fatal> {
+        self.feed(data)?;
+        let mut out = Vec::new();
+        while self.next_outputs(now, &mut out)? {}
+        Ok(out)
+    }
+
+    fn on_frame(&mut self, frame: codec_gn::Frame, now: DateTime<Utc>, out: &mut Vec<Output>) {
+        if self.gateway.is_none() {
+            self.gateway = Some(frame.gateway_id);
+            out.push(Output::Identified(key(frame.gateway_id)));
+            out.push(Output::Event(DeviceEvent::Connected {
+                device: key(frame.gateway_id),
+                remote_addr: String::new(),
+                iccid: None,
+                at: now,
+            }));
+        }
+        match Packet::from_frame(&frame) {
+            Ok(packet) => {
+                // Device reports carry sequence 0; answers echo our command's.
+                if packet.sequence != 0 {
+                    out.push(Output::Reply(Reply::Gn {
+                        packet: packet.clone(),
+                        raw: Some(frame.clone()),
+                    }));
+                }
+                out.push(Output::Raw {
+                    device_id: frame.gateway_id.to_string(),
+                    frame: WireFrame::Gn(frame),
+                });
+                self.on_packet(&packet, now, out);
+            }
+            Err(e) => out.push(Output::Malformed(format!(
+                "command {:#06x}: {e}",
+                frame.command
+            ))),
         }
     }
 

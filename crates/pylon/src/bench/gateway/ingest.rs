@@ -15,7 +15,7 @@ use sim::{Fleet, FleetConfig, NetConfig, Profile};
 
 use super::child::GatewayProcess;
 use super::connect::Idle;
-use super::procfs::{CpuSample, CpuUse, Pids};
+use super::procfs::{self, CpuSample, CpuUse, Pids};
 use super::stack::Stack;
 
 /// Heartbeat period of the `bench` profile, simulated seconds.
@@ -113,6 +113,9 @@ pub struct IngestResult {
     /// whatever else runs on the machine.
     pub gateway_us_per_event: f64,
     pub nats_us_per_event: f64,
+    /// The load-taking gateway's resident memory at the end of the window: what it
+    /// holds while it keeps up (or falls behind) with the load.
+    pub gateway_rss_end_bytes: u64,
 }
 
 /// Which run a measurement belongs to.
@@ -175,6 +178,10 @@ pub async fn measure(
     );
     let wall = started.elapsed().as_secs_f64();
     let cpu = cpu0.until(&CpuSample::take(&pids));
+    let gateway_rss_end_bytes = match gateways.first() {
+        Some(g) => procfs::rss_bytes(g.pid)?,
+        None => 0,
+    };
     let failures1 = publish_failures(gateways).await?;
     let events = e1 - e0;
     let sent = f1 - f0;
@@ -200,6 +207,7 @@ pub async fn measure(
         gateway_us_per_event: per_event(cpu.gateway_cores, events, wall),
         nats_us_per_event: per_event(cpu.nats_server_cores, events, wall),
         cpu,
+        gateway_rss_end_bytes,
     })
 }
 

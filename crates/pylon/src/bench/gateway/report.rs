@@ -208,12 +208,12 @@ impl Report {
         if !self.ingest.is_empty() {
             println!("### Ingest (events stored in PYLON_DEVICE)\n");
             println!(
-                "| run | raw frames | idle piles | load piles × speed | offered/s | stored/s | slowest–fastest second | raw stored/s | backlog growth | vs plain publish | CPU µs per event gateway / NATS | CPU cores gateway / NATS / bench / other, machine busy |"
+                "| run | raw frames | idle piles | load piles × speed | offered/s | stored/s | slowest–fastest second | raw stored/s | backlog growth | vs plain publish | CPU µs per event gateway / NATS | CPU cores gateway / NATS / bench / other, machine busy | gateway RSS at the end |"
             );
-            println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             for i in &self.ingest {
                 println!(
-                    "| {} | {} | {} | {} × {} | {:.0} | **{:.0}** | {:.0}–{:.0} | {:.0} | {} | {} | {:.0} / {:.0} | {} |",
+                    "| {} | {} | {} | {} × {} | {:.0} | **{:.0}** | {:.0}–{:.0} | {:.0} | {} | {} | {:.0} / {:.0} | {} | {:.0} MiB |",
                     i.label,
                     on_off(i.raw_frames),
                     i.idle_piles,
@@ -230,6 +230,7 @@ impl Report {
                     i.gateway_us_per_event,
                     i.nats_us_per_event,
                     cpu(&i.cpu),
+                    i.gateway_rss_end_bytes as f64 / 1_048_576.0,
                 );
             }
             println!();

@@ -271,3 +271,36 @@ fn a_card_swipe_is_answered_through_the_generic_card_answer() {
     assert_eq!((a.account_status, a.balance_or_expiry), (0, 1234));
     assert_eq!(a.card_id, CardId::new([0x12, 0x34, 0x56, 0x78]));
 }
+
+#[test]
+fn a_read_of_many_frames_is_decoded_one_frame_at_a_time() {
+    let mut s = session();
+    // A connection that fell behind reads a socket's worth of heartbeats at once.
+    let frames: Vec<u8> = (0..200u16)
+        .flat_map(|i| uplink(100 + i, heartbeat(&[0, 0])).to_vec())
+        .collect();
+    let all = DnySession::new().on_bytes(&frames, t(1)).unwrap();
+    s.feed(&frames).unwrap();
+    let mut out = Vec::new();
+    let mut frames_seen = 0;
+    while s.next_outputs(t(1), &mut out).unwrap() {
+        // Only the frame just decoded: its raw frame, its heartbeat, its answer.
+        assert!(out.len() <= 4, "one frame gave {} outputs", out.len());
+        assert_eq!(
+            out.iter()
+                .filter(|o| matches!(o, Output::Raw { .. }))
+                .count(),
+            1
+        );
+        frames_seen += 1;
+        out.clear();
+    }
+    assert_eq!(frames_seen, 200);
+    // The same frames, all at once: the first also identifies the device.
+    let raws = all
+        .iter()
+        .filter(|o| matches!(o, Output::Raw { .. }))
+        .count();
+    assert_eq!(raws, 200);
+    assert!(!s.next_outputs(t(1), &mut out).unwrap() && out.is_empty());
+}

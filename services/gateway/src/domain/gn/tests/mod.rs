@@ -124,3 +124,33 @@ fn ended(out: &[Output]) -> Vec<DeviceEvent> {
         .filter(|e| matches!(e, DeviceEvent::ChargingEnded { .. }))
         .collect()
 }
+
+#[test]
+fn a_read_of_many_frames_is_decoded_one_frame_at_a_time() {
+    let mut s = session();
+    // Heartbeats with garbage between two of them, read at once.
+    let mut data = Vec::new();
+    for i in 0..100 {
+        data.extend(bytes(HEARTBEAT));
+        if i == 50 {
+            data.extend_from_slice(b"noise");
+        }
+    }
+    s.feed(&data).unwrap();
+    let mut out = Vec::new();
+    let (mut raws, mut malformed) = (0, 0);
+    while s.next_outputs(t(1), &mut out).unwrap() {
+        // One item's outputs: a heartbeat's raw frame and answer, or the skipped garbage.
+        assert!(out.len() <= 4, "one item gave {} outputs", out.len());
+        raws += out
+            .iter()
+            .filter(|o| matches!(o, Output::Raw { .. }))
+            .count();
+        malformed += out
+            .iter()
+            .filter(|o| matches!(o, Output::Malformed(_)))
+            .count();
+        out.clear();
+    }
+    assert_eq!((raws, malformed), (100, 1));
+}
