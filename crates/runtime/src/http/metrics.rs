@@ -31,10 +31,32 @@ pub fn handle() -> PrometheusHandle {
             // and `/metrics` shows nothing rather than the process failing.
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("a metrics recorder was already installed");
+            } else {
+                spawn_upkeep(handle.clone());
             }
             handle
         })
         .clone()
+}
+
+/// How often histogram samples are folded into their buckets without a scrape.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The recorder keeps every histogram sample until an upkeep folds them into buckets;
+/// without one, a process nobody scrapes would keep eight bytes per request forever.
+/// A thread of its own: the recorder may be installed before any runtime exists.
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "metrics upkeep thread not started");
+    }
 }
 
 /// `GET /metrics` in the Prometheus text format.
