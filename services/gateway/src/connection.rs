@@ -36,7 +36,7 @@ use crate::domain::detect::{Detected, detect};
 use crate::domain::dny::DnySession;
 use crate::domain::executor::{Effect, Executor};
 use crate::domain::gn::GnSession;
-use crate::domain::{CardQuery, DeviceEvent, DeviceKey, Fatal, Output, Protocol};
+use crate::domain::{CardQuery, DeviceEvent, DeviceKey, DeviceSession, Fatal, Output, Protocol};
 use crate::events::{self, ConnInfo};
 use crate::listener::Shared;
 use crate::sessions::SessionRecord;

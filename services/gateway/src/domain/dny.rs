@@ -15,8 +15,8 @@ use codec_dny::{
 
 use super::command::Reply;
 use super::{
-    CardQuery, CardReplyContext, DeviceEvent, DeviceKey, EndReasonCode, Fatal, Output, PortState,
-    Protocol, WireFrame,
+    CardQuery, CardReplyContext, DeviceEvent, DeviceKey, DeviceSession, EndReasonCode, Fatal,
+    Output, PortState, Protocol, WireFrame, identify,
 };
 
 /// The state of one DNY connection.
@@ -43,6 +43,31 @@ pub const SNAPSHOT_PERIOD: TimeDelta = TimeDelta::minutes(5);
 impl Default for DnySession {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl DeviceSession for DnySession {
+    fn feed(&mut self, data: &[u8]) -> Result<(), Fatal> {
+        self.decoder.feed(data).map_err(|e| Fatal(e.to_string()))
+    }
+
+    fn next_outputs(&mut self, now: DateTime<Utc>, out: &mut Vec<Output>) -> Result<bool, Fatal> {
+        let before = out.len();
+        while out.len() == before {
+            match self.decoder.decode_next() {
+                Ok(None) => return Ok(false),
+                Ok(Some(Item::Iccid(i))) => self.iccid = Some(i.as_str().to_owned()),
+                Ok(Some(Item::Link | Item::Incomplete(_))) => {}
+                Ok(Some(Item::Garbage(g))) => out.push(Output::Malformed(format!(
+                    "{} bytes of garbage skipped",
+                    g.len()
+                ))),
+                Ok(Some(Item::Frame(raw))) => self.on_raw(raw, now, out),
+                Err(e) if e.can_continue() => out.push(Output::Malformed(e.to_string())),
+                Err(e) => return Err(Fatal(e.to_string())),
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -93,57 +118,10 @@ impl DnySession {
         self.device.map(key)
     }
 
-    /// Takes bytes read from the socket; [`DnySession::next_outputs`] decodes them.
-    pub fn feed(&mut self, data: &[u8]) -> Result<(), Fatal> {
-        self.decoder.feed(data).map_err(|e| Fatal(e.to_string()))
-    }
-
-    /// Decodes what was fed up to the next item that means something (a frame, garbage
-    /// skipped) and appends what it gives to `out`; `false` once nothing complete is
-    /// left. One frame at a time: a connection that fell behind reads a socket's worth
-    /// of frames at once, and their outputs together (an event, a raw frame and an
-    /// answer each) held hundreds of kilobytes per connection while they were published.
-    pub fn next_outputs(
-        &mut self,
-        now: DateTime<Utc>,
-        out: &mut Vec<Output>,
-    ) -> Result<bool, Fatal> {
-        let before = out.len();
-        while out.len() == before {
-            match self.decoder.decode_next() {
-                Ok(None) => return Ok(false),
-                Ok(Some(Item::Iccid(i))) => self.iccid = Some(i.as_str().to_owned()),
-                Ok(Some(Item::Link | Item::Incomplete(_))) => {}
-                Ok(Some(Item::Garbage(g))) => out.push(Output::Malformed(format!(
-                    "{} bytes of garbage skipped",
-                    g.len()
-                ))),
-                Ok(Some(Item::Frame(raw))) => self.on_raw(raw, now, out),
-                Err(e) if e.can_continue() => out.push(Output::Malformed(e.to_string())),
-                Err(e) => return Err(Fatal(e.to_string())),
-            }
-        }
-        Ok(true)
-    }
-
-    /// Handles bytes read from the socket: every output they give at once.
-    pub fn on_bytes(&mut self, data: &[u8], now: DateTime<Utc>) -> Result<Vec<Output>, Fatal> {
-        self.feed(data)?;
-        let mut out = Vec::new();
-        while self.next_outputs(now, &mut out)? {}
-        Ok(out)
-    }
-
     fn on_raw(&mut self, raw: codec_dny::RawFrame, now: DateTime<Utc>, out: &mut Vec<Output>) {
         if self.device.is_none() {
             self.device = Some(raw.physical_id);
-            out.push(Output::Identified(key(raw.physical_id)));
-            out.push(Output::Event(DeviceEvent::Connected {
-                device: key(raw.physical_id),
-                remote_addr: String::new(),
-                iccid: self.iccid.clone(),
-                at: now,
-            }));
+            identify(key(raw.physical_id), self.iccid.clone(), now, out);
         }
         // Later frames with another id (a host fronting sub-devices) are legitimate:
         // each frame is attributed to its own id.

@@ -19,7 +19,7 @@ pub use ports::{SNAPSHOT_PERIOD, SOCKET_OFFLINE_AFTER, STATUS_PERIOD};
 
 use super::command::Reply;
 use super::event::parameter_map;
-use super::{DeviceEvent, DeviceKey, Fatal, Output, Protocol, WireFrame};
+use super::{DeviceEvent, DeviceKey, DeviceSession, Fatal, Output, Protocol, WireFrame, identify};
 use orders::Orders;
 use ports::{Ports, SocketSample};
 
@@ -35,23 +35,8 @@ pub struct GnSession {
     orders: Orders,
 }
 
-impl GnSession {
-    pub fn new() -> Self {
-        Self {
-            decoder: StreamDecoder::new(Limits::default()),
-            buf: BytesMut::new(),
-            gateway: None,
-            ports: Ports::default(),
-            orders: Orders::default(),
-        }
-    }
-
-    pub fn key(&self) -> Option<DeviceKey> {
-        self.gateway.map(key)
-    }
-
-    /// Takes bytes read from the socket; [`GnSession::next_outputs`] decodes them.
-    pub fn feed(&mut self, data: &[u8]) -> Result<(), Fatal> {
+impl DeviceSession for GnSession {
+    fn feed(&mut self, data: &[u8]) -> Result<(), Fatal> {
         let room = self
             .decoder
             .limits()
@@ -67,14 +52,7 @@ impl GnSession {
         Ok(())
     }
 
-    /// Decodes the next item of what was fed (a frame, garbage skipped) and appends what
-    /// it gives to `out`; `false` once nothing complete is left. One frame at a time, as
-    /// `DnySession::next_outputs` explains.
-    pub fn next_outputs(
-        &mut self,
-        now: DateTime<Utc>,
-        out: &mut Vec<Output>,
-    ) -> Result<bool, Fatal> {
+    fn next_outputs(&mut self, now: DateTime<Utc>, out: &mut Vec<Output>) -> Result<bool, Fatal> {
         let before = self.buf.len();
         match self.decoder.decode(&mut self.buf) {
             Ok(None) => return Ok(false),
@@ -92,25 +70,27 @@ impl GnSession {
         }
         Ok(true)
     }
+}
 
-    /// Handles bytes read from the socket: every output they give at once.
-    pub fn on_bytes(&mut self, data: &[u8], now: DateTime<Utc>) -> Result<Vec<Output>, Fatal> {
-        self.feed(data)?;
-        let mut out = Vec::new();
-        while self.next_outputs(now, &mut out)? {}
-        Ok(out)
+impl GnSession {
+    pub fn new() -> Self {
+        Self {
+            decoder: StreamDecoder::new(Limits::default()),
+            buf: BytesMut::new(),
+            gateway: None,
+            ports: Ports::default(),
+            orders: Orders::default(),
+        }
+    }
+
+    pub fn key(&self) -> Option<DeviceKey> {
+        self.gateway.map(key)
     }
 
     fn on_frame(&mut self, frame: codec_gn::Frame, now: DateTime<Utc>, out: &mut Vec<Output>) {
         if self.gateway.is_none() {
             self.gateway = Some(frame.gateway_id);
-            out.push(Output::Identified(key(frame.gateway_id)));
-            out.push(Output::Event(DeviceEvent::Connected {
-                device: key(frame.gateway_id),
-                remote_addr: String::new(),
-                iccid: None,
-                at: now,
-            }));
+            identify(key(frame.gateway_id), None, now, out);
         }
         match Packet::from_frame(&frame) {
             Ok(packet) => {

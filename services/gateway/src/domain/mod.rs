@@ -10,6 +10,8 @@ pub mod event;
 pub mod executor;
 pub mod gn;
 
+use chrono::{DateTime, Utc};
+
 pub use card::card_answer;
 pub use event::{
     DeviceEvent, DeviceKey, DisconnectCause, EndReasonCode, PortState, Protocol, TransferEnd,
@@ -162,6 +164,41 @@ pub enum CardReplyContext {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Fatal(pub String);
+
+/// One protocol's connection as a state machine: bytes in, outputs out, decoded **one
+/// frame at a time**. A connection that fell behind reads a socket's worth of frames at
+/// once (a 4 KiB read holds about 200 DNY heartbeats); their outputs together — a raw
+/// frame, an event and an answer each — held hundreds of kilobytes per connection while
+/// they were published (docs/benchmarks.md, "a whole read's outputs held").
+pub trait DeviceSession {
+    /// Takes bytes read from the socket; [`DeviceSession::next_outputs`] decodes them.
+    fn feed(&mut self, data: &[u8]) -> Result<(), Fatal>;
+
+    /// Decodes what was fed up to the next item that means something (a frame, garbage
+    /// skipped) and appends what it gives to `out`; `false` once nothing complete is
+    /// left.
+    fn next_outputs(&mut self, now: DateTime<Utc>, out: &mut Vec<Output>) -> Result<bool, Fatal>;
+
+    /// Every output of `data` at once.
+    fn on_bytes(&mut self, data: &[u8], now: DateTime<Utc>) -> Result<Vec<Output>, Fatal> {
+        self.feed(data)?;
+        let mut out = Vec::new();
+        while self.next_outputs(now, &mut out)? {}
+        Ok(out)
+    }
+}
+
+/// The first valid frame of a connection names its device: the connection learns it,
+/// and the device is connected.
+fn identify(device: DeviceKey, iccid: Option<String>, now: DateTime<Utc>, out: &mut Vec<Output>) {
+    out.push(Output::Identified(device.clone()));
+    out.push(Output::Event(DeviceEvent::Connected {
+        device,
+        remote_addr: String::new(),
+        iccid,
+        at: now,
+    }));
+}
 
 #[cfg(test)]
 mod tests {

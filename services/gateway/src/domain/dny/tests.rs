@@ -11,6 +11,7 @@ use codec_dny::{
 };
 
 use super::{DnySession, SNAPSHOT_PERIOD};
+use crate::domain::DeviceSession;
 use crate::domain::{CardReplyContext, DeviceEvent, Output, PortState, card_answer};
 
 const DEVICE: &str = "04ab373b";

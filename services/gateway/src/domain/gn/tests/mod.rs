@@ -25,7 +25,8 @@ use codec_gn::{BusinessNo, CardNo, Direction, GatewayId, Message, Packet, PortNo
 
 use super::{GnSession, OWN_SEQUENCE_BASE, SNAPSHOT_PERIOD, SOCKET_OFFLINE_AFTER};
 use crate::domain::{
-    CardReplyContext, DeviceEvent, DisconnectCause, EndReasonCode, Output, PortState, card_answer,
+    CardReplyContext, DeviceEvent, DeviceSession, DisconnectCause, EndReasonCode, Output,
+    PortState, card_answer,
 };
 
 const GATEWAY: &str = "82241218000382";
