@@ -15,6 +15,7 @@ use sim::{Fleet, FleetConfig, NetConfig, Profile};
 
 use super::child::GatewayProcess;
 use super::connect::Idle;
+use super::pile_runtime::PileRuntime;
 use super::procfs::{self, CpuSample, CpuUse, Pids};
 use super::stack::Stack;
 
@@ -43,48 +44,6 @@ pub struct Load {
     pub offered: f64,
     /// Runs the piles' tasks (dropped after `fleet`).
     _runtime: PileRuntime,
-}
-
-/// The load piles' own single-threaded runtime, driven by a thread of its own until
-/// dropped. On the benchmark's multi-threaded runtime every pile's timer and every
-/// answer woke a worker thread parked on another core (thread switches were a sixth of
-/// the piles' CPU); one thread that finds the next pile's work waiting leaves more of
-/// the two cores to the gateway and NATS, which are what is measured.
-struct PileRuntime {
-    handle: tokio::runtime::Handle,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl PileRuntime {
-    fn start() -> anyhow::Result<PileRuntime> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let handle = rt.handle().clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("load-piles".into())
-            .spawn(move || {
-                // Ends when the sender is dropped too.
-                let _ = rt.block_on(stopped);
-            })?;
-        Ok(PileRuntime {
-            handle,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for PileRuntime {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(t) = self.thread.take() {
-            // The thread only drops its runtime (and the piles' sockets) after this.
-            let _ = t.join();
-        }
-    }
 }
 
 impl Load {

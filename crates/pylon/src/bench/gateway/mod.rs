@@ -26,6 +26,7 @@ mod connect;
 mod ingest;
 mod latency;
 mod paired;
+mod pile_runtime;
 mod report;
 mod simproc;
 mod stack;
