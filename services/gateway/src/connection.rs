@@ -61,44 +61,8 @@ const READ_CHUNK: usize = 4096;
 /// How often a connection refreshes its session's `last_seen` (and ticks its session).
 const TICK: Duration = Duration::from_secs(60);
 
-enum Session {
-    Dny(DnySession),
-    Gn(GnSession),
-}
-
-impl Session {
-    fn feed(&mut self, data: &[u8]) -> Result<(), Fatal> {
-        match self {
-            Session::Dny(s) => s.feed(data),
-            Session::Gn(s) => s.feed(data),
-        }
-    }
-
-    /// The outputs of the next decoded frame (or garbage) into `out`; `false`: none left.
-    fn next_outputs(&mut self, out: &mut Vec<Output>) -> Result<bool, Fatal> {
-        let now = Utc::now();
-        match self {
-            Session::Dny(s) => s.next_outputs(now, out),
-            Session::Gn(s) => s.next_outputs(now, out),
-        }
-    }
-
-    /// What the end of the connection means beyond the device itself (GN sockets).
-    fn close(&mut self) -> Vec<Output> {
-        match self {
-            Session::Dny(_) => Vec::new(),
-            Session::Gn(s) => s.close(Utc::now()),
-        }
-    }
-
-    fn tick(&mut self) -> Vec<Output> {
-        let now = Utc::now();
-        match self {
-            Session::Dny(s) => s.tick(now),
-            Session::Gn(s) => s.tick(now),
-        }
-    }
-}
+/// The connection's protocol session, once detected.
+type Session = Box<dyn DeviceSession>;
 
 /// What one readiness of the socket gave.
 enum Read {
@@ -167,8 +131,8 @@ fn read_some(
                     metrics::counter!("pylon_gateway_connections_total", "protocol" => p.as_str())
                         .increment(1);
                     let s = session.insert(match p {
-                        Protocol::Dny => Session::Dny(DnySession::new()),
-                        Protocol::Gn => Session::Gn(GnSession::new()),
+                        Protocol::Dny => Box::new(DnySession::new()),
+                        Protocol::Gn => Box::new(GnSession::new()),
                     });
                     let first = std::mem::take(pending);
                     s.feed(&first)
@@ -317,7 +281,7 @@ pub async fn serve(
                 if now >= next_tick {
                     next_tick = now + TICK;
                     // Periodic port snapshots and GN socket liveness: events only.
-                    for o in session.as_mut().map(Session::tick).unwrap_or_default() {
+                    for o in session.as_mut().map(|s| s.tick(Utc::now())).unwrap_or_default() {
                         if let Output::Event(e) = o {
                             publish(&shared, &e, &conn, &mut acks).await;
                         }
@@ -349,11 +313,14 @@ pub async fn serve(
         seen_since_tick = true;
         let mut refused = false;
         let mut fatal = None;
-        // One frame's outputs at a time (`DnySession::next_outputs`): a read can hold
+        // One frame's outputs at a time (`DeviceSession::next_outputs`): a read can hold
         // hundreds of frames when the connection fell behind.
         let mut outputs = Vec::new();
         while !refused {
-            match session.as_mut().map(|s| s.next_outputs(&mut outputs)) {
+            match session
+                .as_mut()
+                .map(|s| s.next_outputs(Utc::now(), &mut outputs))
+            {
                 Some(Ok(true)) => {}
                 None | Some(Ok(false)) => break,
                 Some(Err(Fatal(why))) => {
@@ -445,7 +412,11 @@ pub async fn serve(
     drain(&shared, &mut acks).await;
     // A replaced connection's sockets live on in the new connection.
     if reason != DisconnectReason::Replaced {
-        for o in session.as_mut().map(Session::close).unwrap_or_default() {
+        for o in session
+            .as_mut()
+            .map(|s| s.close(Utc::now()))
+            .unwrap_or_default()
+        {
             if let Output::Event(e) = o {
                 publish(&shared, &e, &conn, &mut acks).await;
             }

@@ -69,24 +69,9 @@ impl DeviceSession for DnySession {
         }
         Ok(true)
     }
-}
 
-impl DnySession {
-    pub fn new() -> Self {
-        Self {
-            decoder: StreamDecoder::new(),
-            device: None,
-            iccid: None,
-            ports: Vec::new(),
-            last_settlement: None,
-            started: HashMap::new(),
-            last_snapshot: None,
-        }
-    }
-
-    /// Periodic work, called about once a minute with the current time: every known
-    /// port again as a snapshot, at most every [`SNAPSHOT_PERIOD`].
-    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Output> {
+    /// Every known port again as a snapshot, at most every [`SNAPSHOT_PERIOD`].
+    fn tick(&mut self, now: DateTime<Utc>) -> Vec<Output> {
         let Some(id) = self.device else {
             return Vec::new();
         };
@@ -112,6 +97,20 @@ impl DnySession {
                 })
             })
             .collect()
+    }
+}
+
+impl DnySession {
+    pub fn new() -> Self {
+        Self {
+            decoder: StreamDecoder::new(),
+            device: None,
+            iccid: None,
+            ports: Vec::new(),
+            last_settlement: None,
+            started: HashMap::new(),
+            last_snapshot: None,
+        }
     }
 
     pub fn key(&self) -> Option<DeviceKey> {

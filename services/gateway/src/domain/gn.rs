@@ -70,6 +70,27 @@ impl DeviceSession for GnSession {
         }
         Ok(true)
     }
+
+    /// The port snapshot every [`SNAPSHOT_PERIOD`], sockets silent for
+    /// [`SOCKET_OFFLINE_AFTER`] taken offline, card orders older than
+    /// [`PENDING_ORDER_TTL`] forgotten.
+    fn tick(&mut self, now: DateTime<Utc>) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.orders.tick(now);
+        if let Some(gw) = self.gateway {
+            self.ports.tick(gw, now, &mut out);
+        }
+        out
+    }
+
+    /// The connection ended: its sockets are gone too (`Disconnected` each).
+    fn close(&mut self, now: DateTime<Utc>) -> Vec<Output> {
+        let mut out = Vec::new();
+        if let Some(gw) = self.gateway {
+            self.ports.close(gw, now, &mut out);
+        }
+        out
+    }
 }
 
 impl GnSession {
@@ -112,27 +133,6 @@ impl GnSession {
                 frame.command
             ))),
         }
-    }
-
-    /// Periodic work, called about once a minute with the current time: the port
-    /// snapshot every [`SNAPSHOT_PERIOD`], sockets silent for [`SOCKET_OFFLINE_AFTER`]
-    /// taken offline, card orders older than [`PENDING_ORDER_TTL`] forgotten.
-    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Output> {
-        let mut out = Vec::new();
-        self.orders.tick(now);
-        if let Some(gw) = self.gateway {
-            self.ports.tick(gw, now, &mut out);
-        }
-        out
-    }
-
-    /// The connection ended: its sockets are gone too (`Disconnected` each).
-    pub fn close(&mut self, now: DateTime<Utc>) -> Vec<Output> {
-        let mut out = Vec::new();
-        if let Some(gw) = self.gateway {
-            self.ports.close(gw, now, &mut out);
-        }
-        out
     }
 
     fn on_packet(&mut self, packet: &Packet, now: DateTime<Utc>, out: &mut Vec<Output>) {

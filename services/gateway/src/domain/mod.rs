@@ -170,7 +170,7 @@ pub struct Fatal(pub String);
 /// once (a 4 KiB read holds about 200 DNY heartbeats); their outputs together — a raw
 /// frame, an event and an answer each — held hundreds of kilobytes per connection while
 /// they were published (docs/benchmarks.md, "a whole read's outputs held").
-pub trait DeviceSession {
+pub trait DeviceSession: Send {
     /// Takes bytes read from the socket; [`DeviceSession::next_outputs`] decodes them.
     fn feed(&mut self, data: &[u8]) -> Result<(), Fatal>;
 
@@ -178,6 +178,15 @@ pub trait DeviceSession {
     /// skipped) and appends what it gives to `out`; `false` once nothing complete is
     /// left.
     fn next_outputs(&mut self, now: DateTime<Utc>, out: &mut Vec<Output>) -> Result<bool, Fatal>;
+
+    /// Periodic work, called about once a minute with the current time (port
+    /// snapshots, GN socket liveness): events only.
+    fn tick(&mut self, now: DateTime<Utc>) -> Vec<Output>;
+
+    /// What the end of the connection means beyond the device itself (GN sockets).
+    fn close(&mut self, _now: DateTime<Utc>) -> Vec<Output> {
+        Vec::new()
+    }
 
     /// Every output of `data` at once.
     fn on_bytes(&mut self, data: &[u8], now: DateTime<Utc>) -> Result<Vec<Output>, Fatal> {
