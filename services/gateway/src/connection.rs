@@ -302,12 +302,8 @@ pub async fn serve(
         match read {
             Read::Nothing => continue,
             Read::End(reason, detail) => break (reason, detail),
-            Read::NeedMore => {
-                idle_at = Instant::now() + timeout;
-                seen_since_tick = true;
-                continue;
-            }
-            Read::Fed => {}
+            // While detection needs more bytes there is no session: nothing to decode.
+            Read::NeedMore | Read::Fed => {}
         }
         idle_at = Instant::now() + timeout;
         seen_since_tick = true;
