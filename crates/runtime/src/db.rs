@@ -29,6 +29,12 @@ fn pool_options(cfg: &DatabaseConfig, max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
+        // sqlx would otherwise ping every idle connection it hands out: a round trip to
+        // PostgreSQL before each statement, on the caller's path. A connection that
+        // broke while idle fails its statement instead, which every caller already
+        // handles (consumers redeliver, the API answers 503); sqlx still tests each
+        // connection when it comes back to the pool.
+        .test_before_acquire(false)
 }
 
 /// A pool for a service's hot statements on partitioned tables: its sessions use a

@@ -4,6 +4,7 @@
 
 mod clickhouse;
 mod config;
+mod db;
 mod http;
 mod readyz;
 
