@@ -26,7 +26,10 @@ pub struct ChargingConfig {
     /// Device events (PYLON_DEVICE) the orders consumer handles at once; one device's
     /// events stay in order (the live-state consumer merges batches instead). An order's settlement (rating, capture)
     /// runs inside its `charging_ended` event, so this bounds the settlements in flight.
-    /// 1 handles one event at a time.
+    /// 1 handles one event at a time. More than the throughput needs (events/s × the
+    /// time one takes) only adds statements competing for the database's cores with the
+    /// drivers' API calls: at 200 orders/s on two cores, 8 kept up and left the API p99
+    /// at 61 ms where 32 gave 105–133 ms (docs/benchmarks.md, "Eighth machine").
     pub device_event_concurrency: usize,
 }
 
@@ -38,7 +41,7 @@ impl Default for ChargingConfig {
             billing_grpc_url: "http://127.0.0.1:50051".into(),
             start_timeout_secs: 45,
             settlement_timeout_secs: 600,
-            device_event_concurrency: 32,
+            device_event_concurrency: 8,
         }
     }
 }
