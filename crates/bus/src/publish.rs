@@ -8,9 +8,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use metrics::Counter;
 
 use crate::{BusError, OutgoingEvent};
+
+mod coalesce;
+use coalesce::{Coalescer, Sent};
 
 /// JetStream's answer to one publish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,12 +31,16 @@ pub struct Publisher {
     js: jetstream::Context,
     retries: u32,
     counted: Arc<Acked>,
+    /// Set by [`Publisher::coalescing`]: [`Publisher::start`] and
+    /// [`Publisher::publish_core`] queue their messages for one task to hand over.
+    coalescer: Option<Coalescer>,
 }
 
 impl std::fmt::Debug for Publisher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Publisher")
             .field("retries", &self.retries)
+            .field("coalescing", &self.coalescer.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +75,29 @@ impl Publisher {
                 stored: metrics::counter!("pylon_bus_published_total", "duplicate" => "false"),
                 duplicate: metrics::counter!("pylon_bus_published_total", "duplicate" => "true"),
             }),
+            coalescer: None,
+        }
+    }
+
+    /// Sends what [`Publisher::start`] and [`Publisher::publish_core`] are given through
+    /// one task, which hands the messages of every task ready at the time to the NATS
+    /// client together, so that it writes them in one go (`publish/coalesce.rs`). For a
+    /// process where many tasks publish small messages at a high rate: the gateway. Needs
+    /// a Tokio runtime.
+    pub fn coalescing(mut self) -> Self {
+        self.coalescer = Some(Coalescer::start(self.js.clone()));
+        self
+    }
+
+    /// Publishes on core NATS, without an acknowledgement (a stream may still store it);
+    /// a failure is logged at debug level only: for messages that may be lost.
+    pub async fn publish_core(&self, subject: String, payload: Bytes) {
+        let ok = match &self.coalescer {
+            Some(c) => c.core(subject.into(), payload).await,
+            None => self.js.client().publish(subject, payload).await.is_ok(),
+        };
+        if !ok {
+            tracing::debug!("core message not published");
         }
     }
 
@@ -83,9 +115,25 @@ impl Publisher {
     /// continues exactly as [`Publisher::publish`] does after one. Lets a caller keep
     /// several events of one source in flight, in order, and confirm them in order.
     pub async fn start(&self, event: OutgoingEvent) -> Pending {
-        let ack = match self.send_pipelined(&event).await {
-            Ok(f) => Ok(f.into_future()),
-            Err(e) => Err(Some(e)),
+        let ack = match &self.coalescer {
+            Some(c) => match c
+                .stored(
+                    event.subject.clone().into(),
+                    event.meta.to_headers(),
+                    event.payload.clone(),
+                )
+                .await
+            {
+                Some(sent) => Ack::Queued(sent),
+                None => Ack::Failed(Some(BusError::publish(
+                    &event.subject,
+                    std::io::Error::other("the publishing task has ended"),
+                ))),
+            },
+            None => match self.send_pipelined(&event).await {
+                Ok(f) => Ack::Sent(Box::pin(f.into_future())),
+                Err(e) => Ack::Failed(Some(e)),
+            },
         };
         Pending {
             event,
@@ -155,9 +203,17 @@ type AckFuture =
 #[must_use = "await the ack, or the event may be lost unnoticed"]
 pub struct Pending {
     event: OutgoingEvent,
-    /// The ack on its way, or why the send failed (taken once reported).
-    ack: Result<AckFuture, Option<BusError>>,
+    ack: Ack,
     counted: Arc<Acked>,
+}
+
+enum Ack {
+    /// Queued for the coalescing task, which sends it and gives back its ack future.
+    Queued(Sent),
+    /// The ack on its way.
+    Sent(AckFuture),
+    /// Why the send failed (taken once reported).
+    Failed(Option<BusError>),
 }
 
 impl Pending {
@@ -175,14 +231,33 @@ impl Future for Pending {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match &mut this.ack {
-            Ok(fut) => fut.as_mut().poll(cx).map(|r| match r {
-                Ok(ack) => Ok(this.counted.count(&ack)),
-                Err(e) => Err(BusError::publish(&this.event.subject, e)),
-            }),
-            Err(e) => Poll::Ready(Err(e.take().unwrap_or_else(|| {
-                BusError::publish(&this.event.subject, std::io::Error::other("polled again"))
-            }))),
+        loop {
+            match &mut this.ack {
+                Ack::Queued(sent) => {
+                    this.ack = match std::task::ready!(Pin::new(sent).poll(cx)) {
+                        Ok(Ok(f)) => Ack::Sent(Box::pin(f.into_future())),
+                        Ok(Err(e)) => Ack::Failed(Some(BusError::publish(&this.event.subject, e))),
+                        Err(_) => Ack::Failed(Some(BusError::publish(
+                            &this.event.subject,
+                            std::io::Error::other("the publishing task has ended"),
+                        ))),
+                    };
+                }
+                Ack::Sent(fut) => {
+                    return fut.as_mut().poll(cx).map(|r| match r {
+                        Ok(ack) => Ok(this.counted.count(&ack)),
+                        Err(e) => Err(BusError::publish(&this.event.subject, e)),
+                    });
+                }
+                Ack::Failed(e) => {
+                    return Poll::Ready(Err(e.take().unwrap_or_else(|| {
+                        BusError::publish(
+                            &this.event.subject,
+                            std::io::Error::other("polled again"),
+                        )
+                    })));
+                }
+            }
         }
     }
 }

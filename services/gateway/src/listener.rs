@@ -70,7 +70,8 @@ impl Shared {
                             .min(usize::MAX >> 4),
                     )
                     .build(bus.client.clone()),
-            ),
+            )
+            .coalescing(),
             bus,
             sessions,
             registry,
@@ -164,10 +165,9 @@ impl Shared {
             .bus
             .namespace
             .subject(&["raw", frame.protocol(), device_id]);
-        let payload = frame.raw_json();
-        if let Err(e) = self.bus.client.publish(subject, payload.into()).await {
-            tracing::debug!(error = %e, "raw frame not published");
-        }
+        self.publisher
+            .publish_core(subject, frame.raw_json().into())
+            .await;
     }
 
     fn admit(&self, ip: IpAddr) -> bool {

@@ -66,3 +66,64 @@ async fn streams_are_declared_idempotently_and_updated() {
         300
     );
 }
+
+/// Many tasks publishing through one coalescing publisher: every event is stored once
+/// and acknowledged to its own publisher, each task's events in the order it sent them;
+/// core messages go through the same queue and are stored as well.
+#[tokio::test]
+async fn a_coalescing_publisher_stores_every_tasks_events_in_its_order() {
+    const TASKS: i64 = 20;
+    const EACH: i64 = 50;
+    let fx = Fixture::new().await;
+    let publisher = Publisher::new(fx.bus.jetstream.clone()).coalescing();
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in 0..TASKS {
+        let (publisher, events) = (
+            publisher.clone(),
+            (0..EACH)
+                .map(|i| fx.ping(&format!("task {t}"), t * 1000 + i))
+                .collect::<Vec<_>>(),
+        );
+        tasks.spawn(async move {
+            let mut pending = std::collections::VecDeque::new();
+            for ev in events {
+                pending.push_back(publisher.start(ev).await);
+            }
+            let mut sequences = Vec::new();
+            for p in pending {
+                let ack = p.await.unwrap();
+                assert!(!ack.duplicate);
+                sequences.push(ack.sequence);
+            }
+            sequences
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(sequences) = tasks.join_next().await {
+        let sequences = sequences.unwrap();
+        assert!(
+            sequences.windows(2).all(|w| w[0] < w[1]),
+            "one task's events were stored out of order: {sequences:?}"
+        );
+        all.extend(sequences);
+    }
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len() as i64, TASKS * EACH);
+    assert_eq!(fx.stored().await, (TASKS * EACH) as u64);
+
+    // Core messages: no ack, but the stream stores them; wait for them to land.
+    for i in 0..10 {
+        publisher
+            .publish_core(fx.subject("raw"), format!("raw {i}").into_bytes().into())
+            .await;
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while fx.stored().await < (TASKS * EACH + 10) as u64 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "core messages not stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
