@@ -69,8 +69,15 @@ async fn read(gw: &[GatewayProcess], stack: &Stack) -> anyhow::Result<Reading> {
     let device = stack.device_stream();
     let before = metrics(gw).await?;
     let stored = stack.stored(&device).await?;
+    // Any operator: the latency probes are registered to one of their own.
     let disconnects = stack
-        .count_subjects(&device, &stack.device_subject("*", "disconnected"))
+        .count_subjects(
+            &device,
+            &stack
+                .bus
+                .namespace
+                .subject(&["device", "*", "*", "disconnected"]),
+        )
         .await?;
     let after = metrics(gw).await?;
     Ok(Reading {

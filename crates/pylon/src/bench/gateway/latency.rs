@@ -1,8 +1,12 @@
 //! Phase `latency`: frame-to-event time. Probe connections write hand-built DNY 0x21
 //! heartbeats on a fixed schedule, noting the instant each write starts; one JetStream
-//! ordered consumer per probe (filtered on its own `heartbeat` subject) receives the
-//! stored events. The heartbeat's voltage field carries a sequence number, which the
-//! event repeats (`voltage_dv`), so every event is matched to its frame exactly.
+//! ordered consumer receives the stored events of every probe. The probes are registered
+//! (`device_registry`) to an operator of their own, so that consumer's filter matches
+//! their events only: a filtered consumer per probe made NATS walk the whole device
+//! stream once per probe, which cost it about 0.15 cores at 20,000 frames/s and so
+//! measured the yardstick as much as the gateway. The heartbeat's voltage field carries
+//! a sequence number, which the event repeats (`voltage_dv`), so every event is matched
+//! to its frame exactly.
 //!
 //! Sends do not wait for events (open loop), so a slow gateway cannot slow the probes
 //! down and hide its own latency.
@@ -28,6 +32,8 @@ use super::stack::Stack;
 
 /// Probe piles use DNY indices far above any fleet's.
 pub const PROBE_FIRST_INDEX: u32 = 9_000_000;
+/// The operator the probes are registered to (their events' tenant token).
+const PROBE_TENANT: &str = "latencyprobes";
 
 #[derive(Clone, Debug)]
 pub struct ProbeOptions {
@@ -83,34 +89,60 @@ pub async fn run(
     let period = Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1)));
     let start = Instant::now() + Duration::from_millis(500);
     let measure_from = start + opts.warmup;
-    let mut probes = tokio::task::JoinSet::new();
+    // Registered before they connect: the gateway reads a device's operator when it
+    // identifies it.
+    let registry = bus::kv::ensure_bucket(
+        &stack.bus.jetstream,
+        &stack.bus.namespace,
+        "device_registry",
+        1,
+        Duration::ZERO,
+    )
+    .await
+    .context("opening device_registry")?;
+    let entry = serde_json::to_vec(&serde_json::json!({ "tenant_id": PROBE_TENANT }))?;
+    let mut ids = Vec::new();
     for p in 0..opts.probes {
         let id = sim::ids::dny_physical_id(PROBE_FIRST_INDEX + p, 2)?;
-        let subject = stack.device_subject(&id.to_string(), "heartbeat");
-        // Subscribed before the first frame, delivering only what is stored from now on.
-        let consumer = stream
-            .create_consumer(pull::OrderedConfig {
-                filter_subject: subject,
-                deliver_policy: DeliverPolicy::New,
-                ..Default::default()
-            })
+        registry
+            .put(id.to_string(), entry.clone().into())
             .await
-            .context("creating a probe's ordered consumer")?;
-        let mut events = consumer.messages().await?;
+            .context("registering a probe")?;
+        ids.push(id);
+    }
+    // Subscribed before the first frame, delivering only what is stored from now on.
+    let mut events = stream
+        .create_consumer(pull::OrderedConfig {
+            filter_subject: stack.bus.namespace.subject(&[
+                "device",
+                PROBE_TENANT,
+                "*",
+                "heartbeat",
+            ]),
+            deliver_policy: DeliverPolicy::New,
+            ..Default::default()
+        })
+        .await
+        .context("creating the probes' ordered consumer")?
+        .messages()
+        .await?;
+    let mut pendings: HashMap<String, Pending> = HashMap::new();
+    let mut probes = tokio::task::JoinSet::new();
+    for (p, id) in ids.into_iter().enumerate() {
         let conn = tokio::net::TcpStream::connect(device_port).await?;
         conn.set_nodelay(true)?;
         let (mut rd, mut wr) = conn.into_split();
         let pending: Pending = Arc::default();
+        pendings.insert(id.to_string(), pending.clone());
         // Answers are read and dropped, so the gateway never blocks on this probe.
         let drain = tokio::spawn(async move {
             let mut buf = [0u8; 512];
             while matches!(rd.read(&mut buf).await, Ok(n) if n > 0) {}
         });
-        let sender_pending = pending.clone();
         // Probes are spread evenly over one period.
-        let first = start + period.mul_f64(f64::from(p) / f64::from(opts.probes.max(1)));
+        let first = start + period.mul_f64(p as f64 / f64::from(opts.probes.max(1)));
         let sends = u64::try_from(total.as_nanos() / period.as_nanos().max(1))?;
-        let sender = async move {
+        probes.spawn(async move {
             let mut sent = 0u64;
             for k in 0..sends {
                 let due = first + period.mul_f64(k as f64);
@@ -121,7 +153,7 @@ pub async fn run(
                 };
                 let now = Instant::now();
                 let measured = now >= measure_from;
-                if let Ok(mut m) = sender_pending.lock() {
+                if let Ok(mut m) = pending.lock() {
                     m.insert(seq, (now, measured));
                 }
                 if wr.write_all(&frame).await.is_err() {
@@ -129,46 +161,51 @@ pub async fn run(
                 }
                 sent += u64::from(measured);
             }
-            sent
-        };
-        let receiver = async move {
-            let mut lat = Vec::new();
-            let deadline = start + total + Duration::from_secs(5);
-            loop {
-                let next = tokio::time::timeout_at(deadline, events.next()).await;
-                let Ok(Some(Ok(msg))) = next else {
-                    break;
-                };
-                let at = Instant::now();
-                let Ok(ev) = proto::events::DeviceHeartbeat::decode(msg.payload.as_ref()) else {
-                    continue;
-                };
-                let seq = (ev.voltage_dv % 65_536) as u16;
-                let sent = pending.lock().ok().and_then(|mut m| m.remove(&seq));
-                if let Some((t, true)) = sent {
-                    lat.push(at.duration_since(t));
-                }
-                let empty = pending.lock().map(|m| m.is_empty()).unwrap_or(true);
-                if empty && Instant::now() > start + total {
-                    break;
-                }
-            }
-            lat
-        };
-        probes.spawn(async move {
-            let (sent, lat) = tokio::join!(sender, receiver);
             drain.abort();
-            (sent, lat)
+            sent
         });
     }
+    // The events of every probe, matched by the device in their subject.
+    let receiver = async move {
+        let mut lat = Vec::new();
+        let deadline = start + total + Duration::from_secs(5);
+        loop {
+            let next = tokio::time::timeout_at(deadline, events.next()).await;
+            let Ok(Some(Ok(msg))) = next else {
+                break;
+            };
+            let at = Instant::now();
+            let device = msg.subject.rsplit('.').nth(1).unwrap_or_default();
+            let Some(pending) = pendings.get(device) else {
+                continue;
+            };
+            let Ok(ev) = proto::events::DeviceHeartbeat::decode(msg.payload.as_ref()) else {
+                continue;
+            };
+            let seq = (ev.voltage_dv % 65_536) as u16;
+            let sent = pending.lock().ok().and_then(|mut m| m.remove(&seq));
+            if let Some((t, true)) = sent {
+                lat.push(at.duration_since(t));
+            }
+            let empty = pendings
+                .values()
+                .all(|p| p.lock().map(|m| m.is_empty()).unwrap_or(true));
+            if empty && Instant::now() > start + total {
+                break;
+            }
+        }
+        lat
+    };
     let cpu0 = CpuSample::take(pids);
-    let mut sent = 0;
-    let mut lat = Vec::new();
-    while let Some(r) = probes.join_next().await {
-        let (s, l) = r?;
-        sent += s;
-        lat.extend(l);
-    }
+    let senders = async {
+        let mut sent = 0;
+        while let Some(r) = probes.join_next().await {
+            sent += r?;
+        }
+        anyhow::Ok(sent)
+    };
+    let (sent, mut lat) = tokio::join!(senders, receiver);
+    let sent = sent?;
     let cpu = cpu0.until(&CpuSample::take(pids));
     lat.sort();
     let received = lat.len() as u64;

@@ -60,13 +60,6 @@ impl Stack {
         Ok(subjects.values().map(|n| *n as u64).sum())
     }
 
-    /// The subject of a device event in this namespace.
-    pub fn device_subject(&self, device: &str, kind: &str) -> String {
-        self.bus
-            .namespace
-            .subject(&["device", gateway::events::UNASSIGNED, device, kind])
-    }
-
     /// Deletes every stream (and so every KV bucket) of the namespace. Best effort: a
     /// failure is reported, not fatal, since the results are already in hand.
     pub async fn cleanup(&self) -> usize {
