@@ -2,9 +2,9 @@
 //! heartbeats on a fixed schedule, noting the instant each write starts; one JetStream
 //! ordered consumer receives the stored events of every probe. The probes are registered
 //! (`device_registry`) to an operator of their own, so that consumer's filter matches
-//! their events only: a filtered consumer per probe made NATS walk the whole device
-//! stream once per probe, which cost it about 0.15 cores at 20,000 frames/s and so
-//! measured the yardstick as much as the gateway. The heartbeat's voltage field carries
+//! their events only. A consumer per probe, each filtered on its probe's subject, cost
+//! NATS about 0.15 cores at 20,000 frames/s (docs/benchmarks.md, "Eighth machine"), so
+//! the measurement loaded the machine it measured. The heartbeat's voltage field carries
 //! a sequence number, which the event repeats (`voltage_dv`), so every event is matched
 //! to its frame exactly.
 //!
