@@ -42,6 +42,17 @@ use crate::listener::Shared;
 use crate::sessions::SessionRecord;
 use outbox::Outbox;
 
+/// When a connection ticks first: between half a period and a period after it opened,
+/// spread by its peer's port. Connections opened together (a fleet reconnecting after a
+/// restart, 2,500 a second) would otherwise refresh their sessions in step every minute
+/// for good: 50,000 piles connected within 24 s put 2,100 session writes a second into
+/// 24 s of every minute (docs/benchmarks.md, "Eighth machine").
+fn first_tick(peer: SocketAddr) -> Duration {
+    // Fibonacci hashing: consecutive ports land far apart; the top 10 bits, 0..1024.
+    let spread = u64::from(peer.port()).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54;
+    TICK / 2 + (TICK / 2).mul_f64(spread as f64 / 1024.0)
+}
+
 /// Protocol heartbeat periods (fact sheet: DNY 0x21 every 3 min, GN every minute).
 fn heartbeat_period(p: Protocol) -> Duration {
     match p {
@@ -194,7 +205,7 @@ pub async fn serve(
     let mut cards: Option<(mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>)> = None;
     let mut timeout = Duration::from_secs(cfg.handshake_timeout_secs);
     let mut idle_at = Instant::now() + timeout;
-    let mut next_tick = Instant::now() + TICK;
+    let mut next_tick = Instant::now() + first_tick(peer);
     // One timer for the idle timeout, the tick and a stalled write: it may fire early
     // (the idle deadline moves with every read without touching the timer) and then
     // only re-arms.
@@ -557,5 +568,28 @@ async fn decide_card(q: CardQuery, tx: mpsc::Sender<Bytes>, shared: Arc<Shared>)
     };
     if let Some(frame) = crate::domain::card_answer(&q.reply, status, balance) {
         let _ = tx.send(frame).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_ticks_of_connections_opened_together_are_spread_over_half_a_period() {
+        let ticks: Vec<Duration> = (40_000u16..42_500)
+            .map(|port| first_tick(SocketAddr::from(([127, 0, 0, 2], port))))
+            .collect();
+        assert!(ticks.iter().all(|t| *t >= TICK / 2 && *t < TICK));
+        // Every sixteenth of the half period gets a share of them.
+        let mut buckets = [0usize; 16];
+        for t in &ticks {
+            let i = ((*t - TICK / 2).as_secs_f64() / (TICK / 2).as_secs_f64() * 16.0) as usize;
+            buckets[i.min(15)] += 1;
+        }
+        assert!(
+            buckets.iter().all(|n| *n > ticks.len() / 32),
+            "bunched: {buckets:?}"
+        );
     }
 }
