@@ -116,19 +116,9 @@ impl Publisher {
     /// several events of one source in flight, in order, and confirm them in order.
     pub async fn start(&self, event: OutgoingEvent) -> Pending {
         let ack = match &self.coalescer {
-            Some(c) => match c
-                .stored(
-                    event.subject.clone().into(),
-                    event.meta.to_headers(),
-                    event.payload.clone(),
-                )
-                .await
-            {
+            Some(c) => match c.stored(&event).await {
                 Some(sent) => Ack::Queued(sent),
-                None => Ack::Failed(Some(BusError::publish(
-                    &event.subject,
-                    std::io::Error::other("the publishing task has ended"),
-                ))),
+                None => Ack::Failed(Some(coalescer_gone(&event.subject))),
             },
             None => match self.send_pipelined(&event).await {
                 Ok(f) => Ack::Sent(Box::pin(f.into_future())),
@@ -193,6 +183,14 @@ impl Publisher {
     }
 }
 
+/// The coalescing task has ended (the runtime is shutting down): `subject` was not sent.
+fn coalescer_gone(subject: &str) -> BusError {
+    BusError::publish(
+        subject,
+        std::io::Error::other("the publishing task has ended"),
+    )
+}
+
 type AckFuture =
     Pin<Box<dyn Future<Output = Result<jetstream::publish::PublishAck, PublishError>> + Send>>;
 
@@ -237,10 +235,7 @@ impl Future for Pending {
                     this.ack = match std::task::ready!(Pin::new(sent).poll(cx)) {
                         Ok(Ok(f)) => Ack::Sent(Box::pin(f.into_future())),
                         Ok(Err(e)) => Ack::Failed(Some(BusError::publish(&this.event.subject, e))),
-                        Err(_) => Ack::Failed(Some(BusError::publish(
-                            &this.event.subject,
-                            std::io::Error::other("the publishing task has ended"),
-                        ))),
+                        Err(_) => Ack::Failed(Some(coalescer_gone(&this.event.subject))),
                     };
                 }
                 Ack::Sent(fut) => {

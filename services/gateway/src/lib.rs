@@ -52,6 +52,22 @@ impl Service for Gateway {
     }
 }
 
+/// The KV bucket charging writes the registry to (`device_registry`): which operator a
+/// device belongs to (its events' tenant; value JSON with `tenant_id`) and, with
+/// `gateway.reject_unregistered`, whether it may connect at all.
+pub async fn open_registry(
+    bus: &bus::Bus,
+) -> Result<async_nats::jetstream::kv::Store, bus::BusError> {
+    bus::kv::ensure_bucket(
+        &bus.jetstream,
+        &bus.namespace,
+        "device_registry",
+        1,
+        std::time::Duration::ZERO,
+    )
+    .await
+}
+
 /// Opens the device port and serves piles until shutdown.
 async fn run(ctx: ServiceContext, local: Local) -> anyhow::Result<()> {
     let cfg = ctx.config.gateway.clone();
@@ -60,18 +76,7 @@ async fn run(ctx: ServiceContext, local: Local) -> anyhow::Result<()> {
         .with_context(|| format!("binding gateway.device_listen {}", cfg.device_listen))?;
     tracing::info!(addr = %listener.local_addr()?, "device port open");
     let sessions = sessions::Sessions::open(&ctx.bus).await?;
-    // Written by charging: which operator a device belongs to (its events' tenant) and,
-    // with `reject_unregistered`, whether it may connect at all.
-    let registry = Some(
-        bus::kv::ensure_bucket(
-            &ctx.bus.jetstream,
-            &ctx.bus.namespace,
-            "device_registry",
-            1,
-            std::time::Duration::ZERO,
-        )
-        .await?,
-    );
+    let registry = Some(open_registry(&ctx.bus).await?);
     let shared = Arc::new(listener::Shared::new(
         cfg,
         ctx.bus.clone(),

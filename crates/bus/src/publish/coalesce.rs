@@ -15,6 +15,8 @@ use async_nats::{Subject, header::HeaderMap};
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::OutgoingEvent;
+
 /// Messages queued and not yet handed to the client: a bound, so a publisher waits (as it
 /// would for the client's own channel) instead of queueing without end.
 const QUEUE: usize = 8192;
@@ -50,19 +52,14 @@ impl Coalescer {
         Self { tx }
     }
 
-    /// Queues a JetStream publish; the receiver gives what `publish_with_headers` gave.
+    /// Queues `event` for JetStream; the receiver gives what `publish_with_headers` gave.
     /// `None` when the task is gone (the runtime is shutting down).
-    pub(crate) async fn stored(
-        &self,
-        subject: Subject,
-        headers: HeaderMap,
-        payload: Bytes,
-    ) -> Option<Sent> {
+    pub(crate) async fn stored(&self, event: &OutgoingEvent) -> Option<Sent> {
         let (sent, rx) = oneshot::channel();
         let queued = Queued::Stored {
-            subject,
-            headers,
-            payload,
+            subject: event.subject.clone().into(),
+            headers: event.meta.to_headers(),
+            payload: event.payload.clone(),
             sent,
         };
         self.tx.send(queued).await.ok().map(|()| rx)

@@ -91,15 +91,9 @@ pub async fn run(
     let measure_from = start + opts.warmup;
     // Registered before they connect: the gateway reads a device's operator when it
     // identifies it.
-    let registry = bus::kv::ensure_bucket(
-        &stack.bus.jetstream,
-        &stack.bus.namespace,
-        "device_registry",
-        1,
-        Duration::ZERO,
-    )
-    .await
-    .context("opening device_registry")?;
+    let registry = gateway::open_registry(&stack.bus)
+        .await
+        .context("opening device_registry")?;
     let entry = serde_json::to_vec(&serde_json::json!({ "tenant_id": PROBE_TENANT }))?;
     let mut ids = Vec::new();
     for p in 0..opts.probes {
@@ -187,10 +181,11 @@ pub async fn run(
             if let Some((t, true)) = sent {
                 lat.push(at.duration_since(t));
             }
-            let empty = pendings
-                .values()
-                .all(|p| p.lock().map(|m| m.is_empty()).unwrap_or(true));
-            if empty && Instant::now() > start + total {
+            if Instant::now() > start + total
+                && pendings
+                    .values()
+                    .all(|p| p.lock().map(|m| m.is_empty()).unwrap_or(true))
+            {
                 break;
             }
         }
