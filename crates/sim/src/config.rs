@@ -72,6 +72,11 @@ pub struct Profile {
     pub backoff_min: Duration,
     /// Reconnect back-off, longest wait.
     pub backoff_max: Duration,
+    /// After connecting, the first periodic heartbeat (and GN status cluster) comes at
+    /// a random point within its period instead of a whole period later. Piles that
+    /// connected at random times heartbeat spread out; a fleet started in one burst
+    /// would otherwise heartbeat in step for as long as it runs.
+    pub random_phase: bool,
     /// Fault modes.
     pub faults: Faults,
 }
@@ -103,6 +108,7 @@ impl Profile {
             swipe_every: None,
             backoff_min: Duration::from_secs(5),
             backoff_max: Duration::from_secs(300),
+            random_phase: false,
             faults: Faults::default(),
         }
     }
@@ -117,11 +123,13 @@ impl Profile {
     }
 
     /// The gateway benchmark's load: every pile heartbeats each 60 s, GN status every
-    /// 5 min, no modem keepalive, constant 200 W.
+    /// 5 min, no modem keepalive, constant 200 W; periods in random phase, as a fleet
+    /// whose piles connected over time (the benchmark connects them in a burst).
     pub fn bench() -> Self {
         Profile {
             dny_heartbeat: Duration::from_secs(60),
             dny_link_idle: None,
+            random_phase: true,
             curve: PowerCurve::constant_watts(200),
             ..Profile::realistic()
         }

@@ -23,6 +23,12 @@ impl Rng {
         if n == 0 { 0 } else { self.next_u64() % n }
     }
 
+    /// Uniform in (0, `period`], to the millisecond: a random phase within a period.
+    pub(crate) fn phase_within(&mut self, period: std::time::Duration) -> std::time::Duration {
+        let ms = u64::try_from(period.as_millis()).unwrap_or(u64::MAX);
+        std::time::Duration::from_millis(1 + self.below(ms))
+    }
+
     /// `base` scaled by a factor in [1 − pct/100, 1 + pct/100].
     pub(crate) fn jitter(&mut self, base: u64, pct: u64) -> u64 {
         let spread = base.saturating_mul(pct) / 100;

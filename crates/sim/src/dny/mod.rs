@@ -285,6 +285,10 @@ impl Device for DnyPile {
         } else {
             self.send_heartbeat(now, out);
         }
+        if self.profile.random_phase {
+            let first = self.rng.phase_within(self.heartbeat_period());
+            self.heartbeat_at = now.after(first);
+        }
         self.time.next_at = None;
         self.send_time_request(now, out);
         // Settlements stored in EEPROM go again on the new connection.
@@ -422,5 +426,43 @@ impl Device for DnyPile {
             pending_settlements: self.settlements.len(),
             ports,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// When each of `piles` piles connected at the same instant heartbeats next.
+    fn next_heartbeats(profile: Profile, piles: u32) -> Vec<Duration> {
+        let target = "127.0.0.1:7054".parse().unwrap();
+        (0..piles)
+            .map(|i| {
+                let mut cfg = PileConfig::new(Protocol::Dny, i, target);
+                *cfg.profile_mut() = profile.clone();
+                let (mut pile, _) = DnyPile::new(&cfg).unwrap();
+                pile.on_connect(SimTime::ZERO, &mut Outbox::default());
+                pile.heartbeat_at.since(SimTime::ZERO)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn piles_connected_together_heartbeat_in_step_unless_in_random_phase() {
+        let period = Profile::realistic().dny_heartbeat;
+        let in_step = next_heartbeats(Profile::realistic(), 50);
+        assert!(in_step.iter().all(|d| *d == period), "{in_step:?}");
+
+        let bench = Profile::bench();
+        let period = bench.dny_heartbeat;
+        let spread = next_heartbeats(bench, 1_000);
+        assert!(spread.iter().all(|d| !d.is_zero() && *d <= period));
+        // Every tenth of the period gets its share (100 expected), none of them all.
+        let mut tenths = [0u32; 10];
+        for d in &spread {
+            let tenth = (d.as_millis() * 10 / (period.as_millis() + 1)) as usize;
+            tenths[tenth] += 1;
+        }
+        assert!(tenths.iter().all(|n| (50..=150).contains(n)), "{tenths:?}");
     }
 }

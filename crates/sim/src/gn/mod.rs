@@ -317,6 +317,10 @@ impl Device for GnGateway {
         let all: Vec<usize> = (0..self.sockets.len()).collect();
         self.send_status(now, &all, out);
         self.status_at = now.after(self.profile.gn_status);
+        if self.profile.random_phase {
+            self.heartbeat_at = now.after(self.rng.phase_within(self.profile.gn_heartbeat));
+            self.status_at = now.after(self.rng.phase_within(self.profile.gn_status));
+        }
         for e in &mut self.ends {
             e.attempts = 0;
             e.next_at = now;
@@ -452,4 +456,36 @@ fn firmware() -> GatewayFirmware {
 
 fn socket_firmware() -> SocketFirmware {
     SocketFirmware(SOCKET_FIRMWARE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_random_phase_spreads_heartbeats_and_status_reports_over_their_periods() {
+        let target = "127.0.0.1:7054".parse().unwrap();
+        let bench = Profile::bench();
+        let (mut heartbeats, mut reports) = (Vec::new(), Vec::new());
+        for i in 0..400 {
+            let mut cfg = PileConfig::new(Protocol::Gn, i, target);
+            *cfg.profile_mut() = bench.clone();
+            let (mut gw, _) = GnGateway::new(&cfg).unwrap();
+            gw.on_connect(SimTime::ZERO, &mut Outbox::default());
+            heartbeats.push(gw.heartbeat_at.since(SimTime::ZERO));
+            reports.push(gw.status_at.since(SimTime::ZERO));
+        }
+        for (times, period) in [(heartbeats, bench.gn_heartbeat), (reports, bench.gn_status)] {
+            assert!(times.iter().all(|d| !d.is_zero() && *d <= period));
+            let early = times.iter().filter(|d| **d <= period / 2).count();
+            assert!((140..=260).contains(&early), "{early} of 400 in the first half");
+        }
+
+        let mut cfg = PileConfig::new(Protocol::Gn, 1, target);
+        *cfg.profile_mut() = Profile::realistic();
+        let (mut gw, _) = GnGateway::new(&cfg).unwrap();
+        gw.on_connect(SimTime::ZERO, &mut Outbox::default());
+        assert_eq!(gw.heartbeat_at, SimTime::ZERO.after(cfg.profile.gn_heartbeat));
+        assert_eq!(gw.status_at, SimTime::ZERO.after(cfg.profile.gn_status));
+    }
 }
