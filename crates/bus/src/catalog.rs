@@ -43,4 +43,5 @@ catalog! {
     RefundSucceeded => "pylon.payment.refund.succeeded.v1",
     // Billing events (billing → PYLON_BILLING).
     BillIssued => "pylon.billing.bill.issued.v1",
+    TariffChanged => "pylon.billing.tariff.changed.v1",
 }

@@ -6,9 +6,11 @@
 //! (e.g. one device's events); every message is still acked, retried or dead-lettered
 //! on its own, after its own handler finished. [`run_consumer_batched`] gives the
 //! handler each pull's messages at once (one transaction for many events), with an
-//! outcome per message.
+//! outcome per message. [`follow`] is the other kind: no durable consumer, what is
+//! stored from now on, for state a process keeps for itself.
 
 mod batched;
+mod follow;
 mod lanes;
 
 use std::collections::HashMap;
@@ -28,6 +30,7 @@ use crate::event::{EventMeta, decode_payload};
 use crate::{Bus, BusError, Event, Publisher};
 
 pub use batched::run_consumer_batched;
+pub use follow::{Follower, follow};
 pub use lanes::{Lanes, device_key};
 
 /// Which messages a durable consumer reads and how hard it tries.

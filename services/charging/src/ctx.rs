@@ -18,6 +18,8 @@ pub struct Ctx {
     pub clients: crate::clients::Clients,
     /// Start commands this process sent and how they ended.
     pub starts: Arc<crate::orders::app::starts::Starts>,
+    /// Billing's tariff resolutions, kept (`crate::tariffs`).
+    pub tariffs: Arc<crate::tariffs::TariffCache>,
 }
 
 impl Ctx {
@@ -33,6 +35,9 @@ impl Ctx {
             config: svc.config.clone(),
             clients: crate::clients::Clients::new(&svc.config.charging)?,
             starts: Arc::default(),
+            tariffs: Arc::new(crate::tariffs::TariffCache::new(
+                std::time::Duration::from_secs(svc.config.charging.tariff_cache_secs),
+            )),
         })
     }
 

@@ -18,6 +18,7 @@ pub mod operations;
 pub mod orders;
 pub mod registry;
 pub mod stations;
+pub mod tariffs;
 
 use std::sync::OnceLock;
 
@@ -84,6 +85,7 @@ impl Service for Charging {
         Box::pin(async move {
             let ctx = ctx?;
             let stop = svc.shutdown.clone();
+            tariffs::run(&ctx, stop.clone());
             let (registry, live, orders, operations) = tokio::join!(
                 registry::run(ctx.clone(), stop.clone()),
                 live::run(ctx.clone(), stop.clone()),

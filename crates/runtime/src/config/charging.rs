@@ -31,6 +31,10 @@ pub struct ChargingConfig {
     /// drivers' API calls: at 200 orders/s on two cores, 8 kept up and left the API p99
     /// at 61 ms where 32 gave 105–133 ms (docs/benchmarks.md, "Eighth machine").
     pub device_event_concurrency: usize,
+    /// How long a tariff resolution (which tariff version a site's orders use) is kept
+    /// between billing's answers, at most; billing's `tariff.changed` events and the
+    /// next version's start end it sooner. 0 asks billing every time.
+    pub tariff_cache_secs: u64,
 }
 
 impl Default for ChargingConfig {
@@ -42,6 +46,7 @@ impl Default for ChargingConfig {
             start_timeout_secs: 45,
             settlement_timeout_secs: 600,
             device_event_concurrency: 8,
+            tariff_cache_secs: 60,
         }
     }
 }
@@ -76,6 +81,12 @@ impl ChargingConfig {
             return Err(ConfigError::Invalid {
                 key: "charging.device_event_concurrency",
                 problem: "must be 1..=1024".into(),
+            });
+        }
+        if self.tariff_cache_secs > 3600 {
+            return Err(ConfigError::Invalid {
+                key: "charging.tariff_cache_secs",
+                problem: "must be 0..=3600".into(),
             });
         }
         Ok(())

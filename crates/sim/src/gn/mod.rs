@@ -478,14 +478,20 @@ mod tests {
         for (times, period) in [(heartbeats, bench.gn_heartbeat), (reports, bench.gn_status)] {
             assert!(times.iter().all(|d| !d.is_zero() && *d <= period));
             let early = times.iter().filter(|d| **d <= period / 2).count();
-            assert!((140..=260).contains(&early), "{early} of 400 in the first half");
+            assert!(
+                (140..=260).contains(&early),
+                "{early} of 400 in the first half"
+            );
         }
 
         let mut cfg = PileConfig::new(Protocol::Gn, 1, target);
         *cfg.profile_mut() = Profile::realistic();
         let (mut gw, _) = GnGateway::new(&cfg).unwrap();
         gw.on_connect(SimTime::ZERO, &mut Outbox::default());
-        assert_eq!(gw.heartbeat_at, SimTime::ZERO.after(cfg.profile.gn_heartbeat));
+        assert_eq!(
+            gw.heartbeat_at,
+            SimTime::ZERO.after(cfg.profile.gn_heartbeat)
+        );
         assert_eq!(gw.status_at, SimTime::ZERO.after(cfg.profile.gn_status));
     }
 }

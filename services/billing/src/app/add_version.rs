@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::Ctx;
 use super::create_tariff::body_json;
+use super::tariff_changed::{self, Change};
 use crate::domain::tariff;
 use crate::error::{BillingError, Result};
 use crate::store::{self, TenantScope, versions::VersionRow};
@@ -24,7 +25,7 @@ pub async fn run(
     let now = super::now();
     let effective_from = tariff::effective_from(effective_from, now)?;
     let mut tx = ctx.pool.begin().await?;
-    store::tariffs::lock(&mut *tx, TenantScope::one(tenant), tariff_id)
+    let tariff = store::tariffs::lock(&mut *tx, TenantScope::one(tenant), tariff_id)
         .await?
         .ok_or(BillingError::NotFound("tariff"))?;
     let latest = store::versions::latest_number(&mut *tx, tenant, tariff_id).await?;
@@ -38,6 +39,16 @@ pub async fn run(
         created_at: now,
     };
     store::versions::insert(&mut *tx, &version).await?;
+    // A tariff is assigned only within the subtree of the node that owns it.
+    tariff_changed::record(
+        &mut tx,
+        &ctx.ns,
+        tenant,
+        &tariff.node_path,
+        Some(tariff_id),
+        Change::VersionAdded { effective_from },
+    )
+    .await?;
     tx.commit().await?;
     Ok(version)
 }

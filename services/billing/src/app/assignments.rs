@@ -6,6 +6,7 @@ use runtime::auth::OrgPath;
 use runtime::http::Page;
 use uuid::Uuid;
 
+use super::tariff_changed::{self, Change};
 use super::{Ctx, stored_path, tenant_of_path};
 use crate::error::{BillingError, Result};
 use crate::store::assignments::{AssignmentFilter, AssignmentRow};
@@ -39,6 +40,15 @@ pub async fn assign(ctx: &Ctx, node: &OrgPath, tariff_id: Uuid, by: &str) -> Res
         },
     )
     .await?;
+    tariff_changed::record(
+        &mut tx,
+        &ctx.ns,
+        tenant,
+        &row.node_path,
+        Some(tariff_id),
+        Change::Assigned,
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -51,7 +61,18 @@ pub async fn get(ctx: &Ctx, scope: TenantScope, id: Uuid) -> Result<AssignmentRo
 
 /// Removes an assignment (its sites fall back to the next assignment above them).
 pub async fn unassign(ctx: &Ctx, a: &AssignmentRow) -> Result<()> {
-    store::assignments::delete(&ctx.pool, a.tenant_id, a.id).await?;
+    let mut tx = ctx.pool.begin().await?;
+    store::assignments::delete(&mut *tx, a.tenant_id, a.id).await?;
+    tariff_changed::record(
+        &mut tx,
+        &ctx.ns,
+        a.tenant_id,
+        &a.node_path,
+        Some(a.tariff_id),
+        Change::Unassigned,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

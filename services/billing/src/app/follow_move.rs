@@ -7,6 +7,7 @@
 use runtime::auth::OrgPath;
 use uuid::Uuid;
 
+use super::tariff_changed::{self, Change};
 use super::{Ctx, stored_path};
 use crate::domain::paths;
 use crate::error::{BillingError, Result};
@@ -40,6 +41,17 @@ pub async fn run(
         let node = paths::common_ancestor(&parsed)
             .ok_or_else(|| BillingError::Internal("bills of one tenant share no node".into()))?;
         moves::set_request_path(&mut tx, tenant, request, node.as_str()).await?;
+    }
+    if n.tariffs + n.assignments > 0 {
+        tariff_changed::record(
+            &mut tx,
+            &ctx.ns,
+            tenant,
+            new.as_str(),
+            None,
+            Change::PathsMoved,
+        )
+        .await?;
     }
     tx.commit().await?;
     tracing::info!(

@@ -14,6 +14,7 @@ pub mod rate_session;
 pub mod request_invoice;
 pub mod resolve;
 pub mod tariff_bodies;
+pub mod tariff_changed;
 pub mod tariffs;
 
 use chrono::{DateTime, SubsecRound, Utc};

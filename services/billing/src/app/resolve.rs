@@ -22,6 +22,8 @@ pub struct Resolved {
     pub tariff: TariffRow,
     pub version: VersionRow,
     pub body: Tariff,
+    /// When the tariff's next version takes over (none scheduled: `None`).
+    pub next_change: Option<DateTime<Utc>>,
 }
 
 pub async fn run(ctx: &Ctx, node: &OrgPath, at: DateTime<Utc>) -> Result<Resolved> {
@@ -51,5 +53,6 @@ pub async fn run(ctx: &Ctx, node: &OrgPath, at: DateTime<Utc>) -> Result<Resolve
         tariff,
         version,
         body,
+        next_change: rows.next_change,
     })
 }

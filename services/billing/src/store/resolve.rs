@@ -16,6 +16,9 @@ pub struct ResolvedRows {
     pub assignment: AssignmentRow,
     pub tariff: Option<TariffRow>,
     pub version: Option<VersionRow>,
+    /// When a later version of the tariff than the one in effect takes over, if one is
+    /// scheduled.
+    pub next_change: Option<DateTime<Utc>>,
 }
 
 /// `ancestors` are the node's path and the paths above it; the longest one assigned wins.
@@ -31,7 +34,7 @@ pub async fn nearest<'c>(
                 t.id AS t_id, t.node_path AS t_node_path, t.name AS t_name, \
                 t.description AS t_description, t.created_by AS t_created_by, t.created_at AS t_created_at, \
                 v.version AS v_version, v.effective_from AS v_effective_from, v.body AS v_body, \
-                v.created_by AS v_created_by, v.created_at AS v_created_at \
+                v.created_by AS v_created_by, v.created_at AS v_created_at, n.next_change \
          FROM (SELECT id, node_path, tariff_id, assigned_by, assigned_at FROM billing.assignments \
                WHERE tenant_id = $1 AND node_path = ANY($2::text[]) \
                ORDER BY length(node_path) DESC LIMIT 1) a \
@@ -39,7 +42,11 @@ pub async fn nearest<'c>(
          LEFT JOIN LATERAL (SELECT version, effective_from, body, created_by, created_at \
                FROM billing.tariff_versions \
                WHERE tenant_id = $1 AND tariff_id = a.tariff_id AND effective_from <= $3 \
-               ORDER BY version DESC LIMIT 1) v ON true",
+               ORDER BY version DESC LIMIT 1) v ON true \
+         LEFT JOIN LATERAL (SELECT min(effective_from) AS next_change \
+               FROM billing.tariff_versions \
+               WHERE tenant_id = $1 AND tariff_id = a.tariff_id AND effective_from > $3 \
+               AND version > coalesce(v.version, 0)) n ON true",
     )
     .bind(tenant)
     .bind(ancestors)
@@ -85,5 +92,6 @@ pub async fn nearest<'c>(
         assignment,
         tariff,
         version,
+        next_change: r.try_get("next_change")?,
     }))
 }

@@ -1,6 +1,7 @@
 //! Which tariff version applies: the nearest assignment, then the version in effect.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
+use prost::Message as _;
 use proto::pylon::billing::v1 as pb;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -46,10 +47,8 @@ async fn versions_take_effect_at_their_effective_from() {
     let t = w.tariff("Standard", flat(10_000, 0)).await;
     let id = t["id"].as_str().unwrap();
     w.assign(&w.path(), id).await;
-    assert_eq!(
-        app.ok(add(&w, id, 20_000, now + Duration::hours(1)).await)["version"],
-        2
-    );
+    let v2_from = now + Duration::hours(1);
+    assert_eq!(app.ok(add(&w, id, 20_000, v2_from).await)["version"], 2);
     assert_eq!(
         app.ok(add(&w, id, 30_000, now + Duration::hours(2)).await)["version"],
         3
@@ -67,6 +66,11 @@ async fn versions_take_effect_at_their_effective_from() {
     let current = app.ok(w.resolve(site, None).await);
     assert_eq!(current["version"], 1);
     assert_eq!(
+        valid_until(&current),
+        Some(v2_from.trunc_subsecs(6)),
+        "v1 holds until v2 starts"
+    );
+    assert_eq!(
         current["body"]["energy"]["flat"]["electricity_millifen_per_kwh"],
         10_000
     );
@@ -80,6 +84,27 @@ async fn versions_take_effect_at_their_effective_from() {
     assert_eq!(version_at(&w, site, now + Duration::minutes(10)).await, 1);
     assert_eq!(version_at(&w, site, now + Duration::minutes(45)).await, 4);
     assert_eq!(version_at(&w, site, now + Duration::hours(3)).await, 4);
+    // v1 now holds only until v4 starts; nothing follows v4 (v2 and v3 never will).
+    let current = app.ok(w.resolve(site, None).await);
+    assert_eq!(
+        valid_until(&current),
+        Some((now + Duration::minutes(30)).trunc_subsecs(6))
+    );
+    let later = app.ok(w.resolve(site, Some(now + Duration::minutes(45))).await);
+    assert_eq!(
+        (later["version"].as_i64(), valid_until(&later)),
+        (Some(4), None)
+    );
+}
+
+/// A resolution's `valid_until`, to the microsecond the database keeps.
+fn valid_until(resolved: &serde_json::Value) -> Option<chrono::DateTime<Utc>> {
+    let at = resolved["valid_until"].as_str()?;
+    Some(
+        chrono::DateTime::parse_from_rfc3339(at)
+            .unwrap()
+            .with_timezone(&Utc),
+    )
 }
 
 #[tokio::test]
@@ -230,6 +255,9 @@ async fn billing_follows_a_site_moved_to_another_region() {
     let (st, _) = app.get(&bill_path, &finance_south).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 
+    let mut changes = app
+        .subscribe("billing", &format!("{}.tariff.changed", w.t.id))
+        .await;
     app.ok(app
         .post(
             &format!("/api/v1/organizations/{}/move", w.site.site_id),
@@ -260,4 +288,79 @@ async fn billing_follows_a_site_moved_to_another_region() {
     );
     let seen = app.ok(app.get(&bill_path, &finance_south).await);
     assert_eq!(seen["node_path"], moved.as_str());
+    // Whoever keeps resolutions hears of the move.
+    let e = proto::events::TariffChanged::decode(apptest::next_event(&mut changes).await.payload)
+        .unwrap();
+    assert_eq!(
+        (e.change.as_str(), e.node_path.as_str()),
+        ("paths_moved", moved.as_str())
+    );
+}
+
+/// The next `tariff.changed` on `sub`.
+async fn next(sub: &mut async_nats::Subscriber) -> proto::events::TariffChanged {
+    let msg = apptest::next_event(sub).await;
+    let headers = msg.headers.clone().unwrap();
+    assert_eq!(
+        headers.get("ce-type").unwrap().as_str(),
+        "pylon.billing.tariff.changed.v1"
+    );
+    proto::events::TariffChanged::decode(msg.payload.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn every_change_that_can_move_a_resolution_is_published() {
+    let w = world().await;
+    let mut sub = w
+        .app
+        .subscribe("billing", &format!("{}.tariff.changed", w.t.id))
+        .await;
+    let t = w.tariff("Standard", flat(10_000, 0)).await;
+    let id = t["id"].as_str().unwrap();
+    let site = w.site.site_path.as_str();
+    let a = w.assign(site, id).await;
+    let e = next(&mut sub).await;
+    assert_eq!(
+        (
+            e.change.as_str(),
+            e.node_path.as_str(),
+            e.tariff_id.as_str()
+        ),
+        ("assigned", site, id)
+    );
+    assert_eq!(e.tenant_id, w.t.id);
+
+    let from = Utc::now() + Duration::hours(1);
+    w.app.ok(add(&w, id, 20_000, from).await);
+    let e = next(&mut sub).await;
+    assert_eq!(
+        (
+            e.change.as_str(),
+            e.node_path.as_str(),
+            e.tariff_id.as_str()
+        ),
+        ("version_added", w.path().as_str(), id),
+        "the tariff's owning node bounds where it can apply"
+    );
+    assert_eq!(e.effective_from.map(|t| t.seconds), Some(from.timestamp()));
+
+    let r = w
+        .app
+        .delete(
+            &format!("/api/v1/billing/assignments/{}", a["id"].as_str().unwrap()),
+            &w.finance,
+        )
+        .await;
+    assert!(r.0.is_success(), "{}", r.1);
+    let e = next(&mut sub).await;
+    assert_eq!(
+        (e.change.as_str(), e.node_path.as_str()),
+        ("unassigned", site)
+    );
+
+    // A refused change publishes nothing: the next event is the next real change.
+    let r = add(&w, id, 1, Utc::now() - Duration::hours(1)).await;
+    assert_eq!(r.0, StatusCode::BAD_REQUEST);
+    w.assign(&w.path(), id).await;
+    assert_eq!(next(&mut sub).await.change, "assigned");
 }

@@ -3,8 +3,6 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
-use chrono::Utc;
-use proto::pylon::billing::v1::ResolveTariffRequest;
 use runtime::auth::{Auth, OrgPath};
 use runtime::http::extract::ApiQuery;
 use runtime::http::{ApiError, ApiResult, ok};
@@ -14,6 +12,7 @@ use uuid::Uuid;
 use super::geo;
 use crate::ctx::Ctx;
 use crate::error::ChargingError;
+use crate::tariffs;
 
 runtime::permission!(pub SitesRead = "sites:read");
 
@@ -152,18 +151,10 @@ async fn detail(
     .ok_or_else(|| ApiError::not_found("station"))?;
     let path = OrgPath::parse(&row.node_path).map_err(|_| ApiError::not_found("station"))?;
     auth.at(&path)?;
-    let tariff = ctx
-        .clients
-        .billing
-        .clone()
-        .resolve_tariff(ResolveTariffRequest {
-            tenant_id: auth.tenant.clone(),
-            node_path: row.node_path.clone(),
-            at: Some(bus::event::timestamp(Utc::now())),
-        })
+    let tariff = tariffs::resolve(&ctx, tenant(&auth)?, &row.node_path)
         .await
         .ok()
-        .and_then(|t| serde_json::from_str(&t.into_inner().body_json).ok());
+        .and_then(|t| serde_json::from_str(&t.body_json).ok());
     Ok(ok(StationDetail {
         station: Station {
             site_id: row.id.to_string(),

@@ -32,6 +32,7 @@ pub fn tariff_ref(r: &Resolved) -> pb::TariffRef {
         body_json: r.version.body.0.to_string(),
         name: r.tariff.name.clone(),
         assigned_path: r.assignment.node_path.clone(),
+        valid_until: r.next_change.map(timestamp),
     }
 }
 

@@ -127,6 +127,8 @@ pub struct ResolvedView {
     pub effective_from: DateTime<Utc>,
     pub assignment_id: Uuid,
     pub assigned_path: String,
+    /// When the tariff's next version takes over (`null`: none scheduled).
+    pub valid_until: Option<DateTime<Utc>>,
     /// Absent in quotes (the bill shows what matters there).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<serde_json::Value>,
@@ -141,6 +143,7 @@ impl ResolvedView {
             effective_from: r.version.effective_from,
             assignment_id: r.assignment.id,
             assigned_path: r.assignment.node_path,
+            valid_until: r.next_change,
             body: with_body.then_some(r.version.body.0),
         }
     }

@@ -5,7 +5,6 @@
 //! wallet, `charging`. From then on it is an ordinary order.
 
 use chrono::{Duration, Utc};
-use proto::pylon::billing::v1::ResolveTariffRequest;
 use proto::pylon::payment::v1::{HoldRequest, WalletOwner};
 use uuid::Uuid;
 
@@ -16,6 +15,7 @@ use crate::live::store::cards;
 use crate::orders::domain::state::{Input, State};
 use crate::orders::store::{self, Inserted, OrderRow};
 use crate::registry::store::devices;
+use crate::tariffs;
 
 /// A swipe older than this no longer starts an order (the pile would have refused).
 const SWIPE_VALID: Duration = Duration::minutes(10);
@@ -96,18 +96,9 @@ async fn open(
         return Ok(None);
     };
     let node_path = device.node_path.clone();
-    let tariff = ctx
-        .clients
-        .billing
-        .clone()
-        .resolve_tariff(ResolveTariffRequest {
-            tenant_id: a.tenant_id.to_string(),
-            node_path: node_path.clone(),
-            at: Some(bus::event::timestamp(Utc::now())),
-        })
+    let tariff = tariffs::resolve(ctx, a.tenant_id, &node_path)
         .await
-        .map_err(|s| ChargingError::Upstream(format!("billing: {}", s.message())))?
-        .into_inner();
+        .map_err(|s| ChargingError::Upstream(format!("billing: {}", s.message())))?;
     let hold_fen = a.balance_fen.clamp(1, CARD_HOLD_CAP_FEN);
     let row = OrderRow {
         id,

@@ -4,7 +4,6 @@
 
 use axum::http::StatusCode;
 use chrono::Utc;
-use proto::pylon::billing::v1::ResolveTariffRequest;
 use proto::pylon::payment::v1::{HoldRequest, WalletOwner};
 use uuid::Uuid;
 
@@ -16,6 +15,7 @@ use crate::live::domain::port::PortState;
 use crate::orders::domain::state::{Input, State};
 use crate::orders::store::{self, Inserted, OrderRow};
 use crate::registry::store::devices;
+use crate::tariffs;
 
 /// The largest hold one order may take (¥1,000).
 pub const MAX_HOLD_FEN: i64 = 100_000;
@@ -86,15 +86,7 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
         ));
     }
     let node_path = device.node_path.clone();
-    let tariff = ctx
-        .clients
-        .billing
-        .clone()
-        .resolve_tariff(ResolveTariffRequest {
-            tenant_id: n.tenant.to_string(),
-            node_path: node_path.clone(),
-            at: Some(bus::event::timestamp(Utc::now())),
-        })
+    let tariff = tariffs::resolve(ctx, n.tenant, &node_path)
         .await
         .map_err(|s| match s.code() {
             tonic::Code::NotFound | tonic::Code::FailedPrecondition => ChargingError::Refused(
@@ -106,8 +98,7 @@ pub async fn create(ctx: &Ctx, n: NewOrder) -> Result<OrderRow, ChargingError> {
                 ),
             ),
             _ => ChargingError::Upstream(format!("billing: {}", s.message())),
-        })?
-        .into_inner();
+        })?;
     let id = Uuid::now_v7();
     let protocol = device.protocol.clone();
     let row = OrderRow {
