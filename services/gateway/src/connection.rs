@@ -69,8 +69,37 @@ pub(crate) const ACK_WINDOW: usize = 32;
 const CARD_ANSWERS: usize = 4;
 /// Bytes taken from the socket per read, on the stack.
 const READ_CHUNK: usize = 4096;
-/// How often a connection refreshes its session's `last_seen` (and ticks its session).
+/// How often a connection ticks its session (port snapshots, GN socket liveness).
 const TICK: Duration = Duration::from_secs(60);
+/// Ticks between refreshes of the session's `last_seen` in `device_sessions`: every
+/// 5 minutes. Nothing decides on it (commands find the replica by the record, liveness
+/// comes from the connection itself); at one refresh a minute the KV writes were a third
+/// of what 50,000 idle piles sent NATS.
+const REFRESH_TICKS: u32 = 5;
+
+/// Whether a tick refreshes `last_seen`: every [`REFRESH_TICKS`] ticks, if anything was
+/// received since the last refresh.
+#[derive(Debug, Default)]
+struct LastSeen {
+    ticks: u32,
+    received: bool,
+}
+
+impl LastSeen {
+    fn received(&mut self) {
+        self.received = true;
+    }
+
+    /// A tick; `true` when it should refresh.
+    fn tick(&mut self) -> bool {
+        self.ticks += 1;
+        if self.ticks < REFRESH_TICKS {
+            return false;
+        }
+        self.ticks = 0;
+        std::mem::take(&mut self.received)
+    }
+}
 
 /// The connection's protocol session, once detected.
 type Session = Box<dyn DeviceSession>;
@@ -211,7 +240,7 @@ pub async fn serve(
     // only re-arms.
     let timer = tokio::time::sleep_until(idle_at.min(next_tick));
     tokio::pin!(timer);
-    let mut seen_since_tick = false;
+    let mut last_seen = LastSeen::default();
     let (reason, detail) = loop {
         if out.failed() {
             break (
@@ -297,10 +326,9 @@ pub async fn serve(
                             publish(&shared, &e, &conn, &mut acks).await;
                         }
                     }
-                    if seen_since_tick && let (Some(d), Some(record)) = (&device, &record) {
+                    if last_seen.tick() && let (Some(d), Some(record)) = (&device, &record) {
                         shared.sessions.put(d, &SessionRecord { last_seen: Utc::now(), ..record.clone() }).await;
                     }
-                    seen_since_tick = false;
                 }
                 timer.as_mut().reset(idle_at.min(next_tick));
                 continue;
@@ -317,7 +345,7 @@ pub async fn serve(
             Read::NeedMore | Read::Fed => {}
         }
         idle_at = Instant::now() + timeout;
-        seen_since_tick = true;
+        last_seen.received();
         let mut refused = false;
         let mut fatal = None;
         // One frame's outputs at a time (`DeviceSession::next_outputs`): a read can hold
@@ -574,6 +602,22 @@ async fn decide_card(q: CardQuery, tx: mpsc::Sender<Bytes>, shared: Arc<Shared>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_seen_is_refreshed_every_fifth_tick_when_something_was_received() {
+        let mut seen = LastSeen::default();
+        seen.received();
+        let refreshed: Vec<bool> = (0..REFRESH_TICKS).map(|_| seen.tick()).collect();
+        assert_eq!(refreshed, [false, false, false, false, true]);
+        // A quiet period: nothing to refresh at its fifth tick.
+        assert!((0..REFRESH_TICKS).all(|_| !seen.tick()));
+        seen.received();
+        assert!(
+            !seen.tick(),
+            "received early in the period, refreshed at its end"
+        );
+        assert!((1..REFRESH_TICKS).map(|_| seen.tick()).last().unwrap());
+    }
 
     #[test]
     fn first_ticks_of_connections_opened_together_are_spread_over_half_a_period() {
