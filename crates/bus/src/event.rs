@@ -153,6 +153,12 @@ pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
     }
 }
 
+/// A protobuf `Timestamp` as a UTC instant ([`timestamp`]'s inverse); `None` when out of
+/// range. Negative nanoseconds (not a valid `Timestamp`) count as zero.
+pub fn datetime(t: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
+}
+
 /// The W3C `traceparent` of the current tracing span, if OpenTelemetry is active.
 pub fn current_traceparent() -> Option<String> {
     use opentelemetry::trace::TraceContextExt;

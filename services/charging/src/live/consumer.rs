@@ -167,8 +167,7 @@ async fn apply(ctx: &Ctx, observations: Vec<Observation>) -> Result<(), sqlx::Er
 }
 
 fn when(t: Option<&prost_types::Timestamp>, fallback: DateTime<Utc>) -> DateTime<Utc> {
-    t.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
-        .unwrap_or(fallback)
+    t.and_then(bus::event::datetime).unwrap_or(fallback)
 }
 
 fn state(s: i32) -> PortState {

@@ -61,7 +61,7 @@ fn retry(e: ChargingError) -> HandleError {
 }
 
 fn at(t: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    t.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
+    t.as_ref().and_then(bus::event::datetime)
 }
 
 async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {

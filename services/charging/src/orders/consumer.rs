@@ -59,7 +59,8 @@ pub async fn run(ctx: Ctx, stop: CancellationToken) -> anyhow::Result<()> {
 }
 
 fn at(t: Option<prost_types::Timestamp>) -> DateTime<Utc> {
-    t.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
+    t.as_ref()
+        .and_then(bus::event::datetime)
         .unwrap_or_else(Utc::now)
 }
 

@@ -17,13 +17,17 @@ struct Entry {
     tariff: Arc<TariffRef>,
     /// Monotonic end of the time to live.
     expires: Instant,
-    /// When the tariff's next version takes effect.
+    /// When the tariff's next version takes effect (billing's `valid_until`).
     valid_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
 struct Inner {
-    entries: HashMap<(Uuid, String), Entry>,
+    /// By tenant, then node path: a lookup borrows the path, and a tenant's change drops
+    /// its map at once.
+    by_tenant: HashMap<Uuid, HashMap<String, Entry>>,
+    /// Entries in all the tenants' maps.
+    count: usize,
     /// Bumped by every forgetting: a resolution asked for before it is not stored.
     generation: u64,
 }
@@ -61,7 +65,7 @@ impl TariffCache {
         at: DateTime<Utc>,
     ) -> Option<Arc<TariffRef>> {
         let inner = self.lock();
-        let e = inner.entries.get(&(tenant, node_path.to_owned()))?;
+        let e = inner.by_tenant.get(&tenant)?.get(node_path)?;
         let valid = now < e.expires && e.valid_until.is_none_or(|u| at < u);
         valid.then(|| e.tariff.clone())
     }
@@ -70,7 +74,8 @@ impl TariffCache {
         Ticket(self.lock().generation)
     }
 
-    /// Keeps `tariff` for `node_path` of `tenant` unless something was forgotten since
+    /// Keeps billing's answer `tariff` for `node_path` of `tenant` (until its
+    /// `valid_until`, at most the time to live) unless something was forgotten since
     /// `ticket`; whether it was kept.
     pub fn put(
         &self,
@@ -78,7 +83,6 @@ impl TariffCache {
         tenant: Uuid,
         node_path: &str,
         tariff: Arc<TariffRef>,
-        valid_until: Option<DateTime<Utc>>,
         now: Instant,
     ) -> bool {
         if self.ttl.is_zero() {
@@ -88,17 +92,23 @@ impl TariffCache {
         if inner.generation != ticket.0 {
             return false;
         }
-        if inner.entries.len() >= MAX_ENTRIES {
-            inner.entries.clear();
+        if inner.count >= MAX_ENTRIES {
+            inner.by_tenant.clear();
+            inner.count = 0;
         }
-        inner.entries.insert(
-            (tenant, node_path.to_owned()),
-            Entry {
-                tariff,
-                expires: now + self.ttl,
-                valid_until,
-            },
-        );
+        let entry = Entry {
+            valid_until: tariff.valid_until.as_ref().and_then(bus::event::datetime),
+            tariff,
+            expires: now + self.ttl,
+        };
+        let replaced = inner
+            .by_tenant
+            .entry(tenant)
+            .or_default()
+            .insert(node_path.to_owned(), entry);
+        if replaced.is_none() {
+            inner.count += 1;
+        }
         true
     }
 
@@ -106,22 +116,22 @@ impl TariffCache {
     pub fn forget_tenant(&self, tenant: Uuid) {
         let mut inner = self.lock();
         inner.generation += 1;
-        inner.entries.retain(|(t, _), _| *t != tenant);
+        if let Some(gone) = inner.by_tenant.remove(&tenant) {
+            inner.count -= gone.len();
+        }
     }
 
     /// Forgets everything.
     pub fn forget_all(&self) {
         let mut inner = self.lock();
         inner.generation += 1;
-        inner.entries.clear();
+        inner.by_tenant.clear();
+        inner.count = 0;
     }
 
-    pub fn len(&self) -> usize {
-        self.lock().entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.lock().count == 0
     }
 }
 
@@ -132,9 +142,15 @@ mod tests {
     const TTL: Duration = Duration::from_secs(60);
 
     fn tariff(version: u32) -> Arc<TariffRef> {
+        until(version, None)
+    }
+
+    /// Billing's answer with version `version`, the next one starting at `next`.
+    fn until(version: u32, next: Option<DateTime<Utc>>) -> Arc<TariffRef> {
         Arc::new(TariffRef {
             tariff_id: "t".into(),
             version,
+            valid_until: next.map(bus::event::timestamp),
             ..TariffRef::default()
         })
     }
@@ -144,7 +160,7 @@ mod tests {
         let cache = TariffCache::new(TTL);
         let (tenant, now, at) = (Uuid::now_v7(), Instant::now(), Utc::now());
         let next = at + chrono::Duration::seconds(30);
-        assert!(cache.put(cache.ticket(), tenant, "/a/", tariff(1), Some(next), now));
+        assert!(cache.put(cache.ticket(), tenant, "/a/", until(1, Some(next)), now));
         assert_eq!(cache.get(tenant, "/a/", now, at).unwrap().version, 1);
         assert!(cache.get(tenant, "/b/", now, at).is_none(), "another node");
         assert!(
@@ -165,8 +181,8 @@ mod tests {
     fn forgetting_drops_the_tenants_entries_and_refuses_answers_asked_before() {
         let cache = TariffCache::new(TTL);
         let (a, b, now, at) = (Uuid::now_v7(), Uuid::now_v7(), Instant::now(), Utc::now());
-        cache.put(cache.ticket(), a, "/a/", tariff(1), None, now);
-        cache.put(cache.ticket(), b, "/b/", tariff(1), None, now);
+        cache.put(cache.ticket(), a, "/a/", tariff(1), now);
+        cache.put(cache.ticket(), b, "/b/", tariff(1), now);
         let asked_before = cache.ticket();
         cache.forget_tenant(a);
         assert!(cache.get(a, "/a/", now, at).is_none());
@@ -175,10 +191,10 @@ mod tests {
             "other tenants keep theirs"
         );
         assert!(
-            !cache.put(asked_before, a, "/a/", tariff(1), None, now),
+            !cache.put(asked_before, a, "/a/", tariff(1), now),
             "an answer that may predate the change is not kept"
         );
-        assert!(cache.put(cache.ticket(), a, "/a/", tariff(2), None, now));
+        assert!(cache.put(cache.ticket(), a, "/a/", tariff(2), now));
         cache.forget_all();
         assert!(cache.is_empty());
     }
@@ -191,7 +207,6 @@ mod tests {
             Uuid::now_v7(),
             "/a/",
             tariff(1),
-            None,
             Instant::now()
         ));
         assert!(cache.is_empty());

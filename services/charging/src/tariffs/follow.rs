@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use bus::{Delivery, Event as _};
-use proto::events::TariffChanged;
+use bus::Delivery;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -15,10 +14,8 @@ use crate::ctx::Ctx;
 struct Forget(Arc<TariffCache>);
 
 impl bus::consume::Follower for Forget {
+    /// Any event on the followed subject (`tariff.changed`, whatever its version).
     fn event(&mut self, d: Delivery) {
-        if d.meta.event_type != TariffChanged::TYPE {
-            return;
-        }
         match d.meta.tenant.parse::<Uuid>() {
             Ok(tenant) => self.0.forget_tenant(tenant),
             // Not ours to judge: forgetting everything is always safe.

@@ -46,17 +46,8 @@ pub async fn resolve(
         })
         .await?
         .into_inner();
-    let valid_until = tariff.valid_until.as_ref().and_then(|t| {
-        chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
-    });
     let tariff = Arc::new(tariff);
-    ctx.tariffs.put(
-        ticket,
-        tenant,
-        node_path,
-        tariff.clone(),
-        valid_until,
-        Instant::now(),
-    );
+    ctx.tariffs
+        .put(ticket, tenant, node_path, tariff.clone(), Instant::now());
     Ok(tariff)
 }

@@ -168,9 +168,7 @@ fn bill_view(b: Bill) -> ReceiptBill {
     ReceiptBill {
         bill_id: b.bill_id,
         total_fen: b.total_fen,
-        issued_at: b
-            .issued_at
-            .and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))),
+        issued_at: b.issued_at.as_ref().and_then(bus::event::datetime),
         items: b
             .items
             .into_iter()
