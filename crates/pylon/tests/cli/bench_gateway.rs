@@ -69,6 +69,8 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
     assert_eq!(l["received"], l["sent"], "{l}");
     assert_eq!(l["lost"], 0);
     assert!(l["p99_ms"].as_f64().unwrap() > 0.0);
+    // Raw frames are on in the main run: each probe frame's raw frame came too.
+    assert_eq!(l["raw"]["count"], l["sent"], "{l}");
 
     // The plain publish loops, one per message mix.
     let modes: Vec<&str> = r["baseline"]

@@ -10,6 +10,12 @@
 //!
 //! Sends do not wait for events (open loop), so a slow gateway cannot slow the probes
 //! down and hide its own latency.
+//!
+//! With `gateway.raw_frames` on, the probes' raw frames are timed too, as core NATS
+//! delivers them to a plain subscription: the same way from the gateway into NATS as
+//! the events, without JetStream storing and delivering them. Where the two tails are
+//! alike, the time is spent before JetStream (in the gateway, or in NATS reading it);
+//! where the events' tail is longer, in JetStream.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -22,7 +28,7 @@ use futures::StreamExt as _;
 use prost::Message as _;
 use serde::Serialize;
 
-use crate::bench::stats::pct;
+use crate::bench::stats::{Latency, pct};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::time::Instant;
 
@@ -62,6 +68,8 @@ pub struct LatencyResult {
     pub p99_ms: f64,
     pub p999_ms: f64,
     pub max_ms: f64,
+    /// The same frames' raw frames from core NATS (`None` with raw frames off).
+    pub raw: Option<Latency>,
     pub cpu: CpuUse,
 }
 
@@ -78,6 +86,7 @@ pub async fn run(
     opts: &ProbeOptions,
     background: f64,
     idle_piles: u32,
+    raw_frames: bool,
 ) -> anyhow::Result<LatencyResult> {
     let stream = stack
         .bus
@@ -120,7 +129,19 @@ pub async fn run(
         .context("creating the probes' ordered consumer")?
         .messages()
         .await?;
+    let mut raw_subscriptions = Vec::new();
+    if raw_frames {
+        for id in &ids {
+            let subject = stack
+                .bus
+                .namespace
+                .subject(&["raw", "dny", &id.to_string()]);
+            raw_subscriptions.push(stack.bus.client.subscribe(subject).await?);
+        }
+        stack.bus.client.flush().await?;
+    }
     let mut pendings: HashMap<String, Pending> = HashMap::new();
+    let mut raw_pendings: HashMap<String, Pending> = HashMap::new();
     let mut probes = tokio::task::JoinSet::new();
     for (p, id) in ids.into_iter().enumerate() {
         let conn = tokio::net::TcpStream::connect(device_port).await?;
@@ -128,6 +149,10 @@ pub async fn run(
         let (mut rd, mut wr) = conn.into_split();
         let pending: Pending = Arc::default();
         pendings.insert(id.to_string(), pending.clone());
+        let raw_pending: Option<Pending> = raw_frames.then(Arc::default);
+        if let Some(p) = &raw_pending {
+            raw_pendings.insert(id.to_string(), p.clone());
+        }
         // Answers are read and dropped, so the gateway never blocks on this probe.
         let drain = tokio::spawn(async move {
             let mut buf = [0u8; 512];
@@ -147,8 +172,10 @@ pub async fn run(
                 };
                 let now = Instant::now();
                 let measured = now >= measure_from;
-                if let Ok(mut m) = pending.lock() {
-                    m.insert(seq, (now, measured));
+                for p in std::iter::once(&pending).chain(raw_pending.as_ref()) {
+                    if let Ok(mut m) = p.lock() {
+                        m.insert(seq, (now, measured));
+                    }
                 }
                 if wr.write_all(&frame).await.is_err() {
                     break;
@@ -191,6 +218,8 @@ pub async fn run(
         }
         lat
     };
+    let raw_deadline = start + total + Duration::from_secs(5);
+    let raw_receiver = raw_latencies(raw_subscriptions, raw_pendings, raw_deadline);
     let cpu0 = CpuSample::take(pids);
     let senders = async {
         let mut sent = 0;
@@ -199,7 +228,7 @@ pub async fn run(
         }
         anyhow::Ok(sent)
     };
-    let (sent, mut lat) = tokio::join!(senders, receiver);
+    let (sent, mut lat, raw) = tokio::join!(senders, receiver, raw_receiver);
     let sent = sent?;
     let cpu = cpu0.until(&CpuSample::take(pids));
     lat.sort();
@@ -219,6 +248,59 @@ pub async fn run(
         p99_ms: ms(pct(&lat, 99.0)),
         p999_ms: ms(pct(&lat, 99.9)),
         max_ms: ms(lat.last().copied().unwrap_or_default()),
+        raw: raw_frames.then(|| Latency::of_ms(raw.iter().map(|d| ms(*d)).collect())),
         cpu,
     })
+}
+
+/// What the raw-frame subscriber decodes of a raw frame: the DNY message id, which the
+/// probes set to the frame's sequence number.
+#[derive(serde::Deserialize)]
+struct RawFrame {
+    frame: RawFrameHeader,
+}
+
+#[derive(serde::Deserialize)]
+struct RawFrameHeader {
+    message_id: u16,
+}
+
+/// The probes' raw frames as core NATS delivers them, matched by device (the subject's
+/// last token) and message id; ends once every frame was seen or at `deadline`.
+async fn raw_latencies(
+    subscriptions: Vec<async_nats::Subscriber>,
+    pendings: HashMap<String, Pending>,
+    deadline: Instant,
+) -> Vec<Duration> {
+    let mut lat = Vec::new();
+    if subscriptions.is_empty() {
+        return lat;
+    }
+    let mut frames = futures::stream::select_all(subscriptions);
+    let sending_ends = deadline - Duration::from_secs(5);
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, frames.next()).await {
+        let at = Instant::now();
+        let device = msg.subject.rsplit('.').next().unwrap_or_default();
+        let (Some(pending), Ok(raw)) = (
+            pendings.get(device),
+            serde_json::from_slice::<RawFrame>(&msg.payload),
+        ) else {
+            continue;
+        };
+        let sent = pending
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(&raw.frame.message_id));
+        if let Some((t, true)) = sent {
+            lat.push(at.duration_since(t));
+        }
+        if at > sending_ends
+            && pendings
+                .values()
+                .all(|p| p.lock().map(|m| m.is_empty()).unwrap_or(true))
+        {
+            break;
+        }
+    }
+    lat
 }

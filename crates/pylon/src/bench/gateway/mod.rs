@@ -409,7 +409,16 @@ async fn run(
             sims: idle.as_ref().map(connect::Idle::pids).unwrap_or_default(),
         };
         let background = load.as_ref().map_or(0.0, |l| l.offered);
-        let r = latency::run(main.device, &pids, stack, &probes, background, idle_piles).await?;
+        let r = latency::run(
+            main.device,
+            &pids,
+            stack,
+            &probes,
+            background,
+            idle_piles,
+            raw_first,
+        )
+        .await?;
         eprintln!("bench: latency p99 {:.2} ms", r.p99_ms);
         report.latency = Some(r);
     }

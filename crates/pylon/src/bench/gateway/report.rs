@@ -294,6 +294,12 @@ impl Report {
                 t(l.max_ms),
                 cpu(&l.cpu)
             );
+            if let Some(raw) = &l.raw {
+                println!(
+                    "The same frames' raw frames from core NATS (into NATS as the events, not stored by JetStream): {} received, p50 {:.2} ms, p99 **{:.2} ms**, max {:.2} ms\n",
+                    raw.count, raw.p50_ms, raw.p99_ms, raw.max_ms
+                );
+            }
         }
         if self.commands.measured {
             print_commands(&self.commands);
