@@ -114,7 +114,7 @@ pub async fn run(
         ids.push(id);
     }
     // Subscribed before the first frame, delivering only what is stored from now on.
-    let mut events = stream
+    let events = stream
         .create_consumer(pull::OrderedConfig {
             filter_subject: stack.bus.namespace.subject(&[
                 "device",
@@ -140,18 +140,18 @@ pub async fn run(
         }
         stack.bus.client.flush().await?;
     }
-    let mut pendings: HashMap<String, Pending> = HashMap::new();
-    let mut raw_pendings: HashMap<String, Pending> = HashMap::new();
+    let mut in_flight = InFlight::default();
+    let mut raw_in_flight = InFlight::default();
     let mut probes = tokio::task::JoinSet::new();
     for (p, id) in ids.into_iter().enumerate() {
         let conn = tokio::net::TcpStream::connect(device_port).await?;
         conn.set_nodelay(true)?;
         let (mut rd, mut wr) = conn.into_split();
         let pending: Pending = Arc::default();
-        pendings.insert(id.to_string(), pending.clone());
+        in_flight.0.insert(id.to_string(), pending.clone());
         let raw_pending: Option<Pending> = raw_frames.then(Arc::default);
         if let Some(p) = &raw_pending {
-            raw_pendings.insert(id.to_string(), p.clone());
+            raw_in_flight.0.insert(id.to_string(), p.clone());
         }
         // Answers are read and dropped, so the gateway never blocks on this probe.
         let drain = tokio::spawn(async move {
@@ -186,40 +186,25 @@ pub async fn run(
             sent
         });
     }
-    // The events of every probe, matched by the device in their subject.
-    let receiver = async move {
-        let mut lat = Vec::new();
-        let deadline = start + total + Duration::from_secs(5);
-        loop {
-            let next = tokio::time::timeout_at(deadline, events.next()).await;
-            let Ok(Some(Ok(msg))) = next else {
-                break;
-            };
-            let at = Instant::now();
-            let device = msg.subject.rsplit('.').nth(1).unwrap_or_default();
-            let Some(pending) = pendings.get(device) else {
-                continue;
-            };
-            let Ok(ev) = proto::events::DeviceHeartbeat::decode(msg.payload.as_ref()) else {
-                continue;
-            };
-            let seq = (ev.voltage_dv % 65_536) as u16;
-            let sent = pending.lock().ok().and_then(|mut m| m.remove(&seq));
-            if let Some((t, true)) = sent {
-                lat.push(at.duration_since(t));
-            }
-            if Instant::now() > start + total
-                && pendings
-                    .values()
-                    .all(|p| p.lock().map(|m| m.is_empty()).unwrap_or(true))
-            {
-                break;
-            }
-        }
-        lat
-    };
-    let raw_deadline = start + total + Duration::from_secs(5);
-    let raw_receiver = raw_latencies(raw_subscriptions, raw_pendings, raw_deadline);
+    let sending_ends = start + total;
+    // The events of every probe, matched by the device in their subject and the sequence
+    // number in their voltage.
+    let events = events
+        .take_while(|m| std::future::ready(m.is_ok()))
+        .filter_map(|m| std::future::ready(m.ok()));
+    let receiver = collect(events, in_flight, sending_ends, |msg| {
+        let device = msg.subject.rsplit('.').nth(1)?;
+        let ev = proto::events::DeviceHeartbeat::decode(msg.payload.as_ref()).ok()?;
+        Some((device, (ev.voltage_dv % 65_536) as u16))
+    });
+    // Their raw frames, matched by the device (the subject's last token) and the DNY
+    // message id, which the probes set to the sequence number.
+    let raw_frames_in = futures::stream::select_all(raw_subscriptions);
+    let raw_receiver = collect(raw_frames_in, raw_in_flight, sending_ends, |msg| {
+        let device = msg.subject.rsplit('.').next()?;
+        let raw = serde_json::from_slice::<RawFrame>(&msg.payload).ok()?;
+        Some((device, raw.frame.message_id))
+    });
     let cpu0 = CpuSample::take(pids);
     let senders = async {
         let mut sent = 0;
@@ -265,40 +250,52 @@ struct RawFrameHeader {
     message_id: u16,
 }
 
-/// The probes' raw frames as core NATS delivers them, matched by device (the subject's
-/// last token) and message id; ends once every frame was seen or at `deadline`.
-async fn raw_latencies(
-    subscriptions: Vec<async_nats::Subscriber>,
-    pendings: HashMap<String, Pending>,
-    deadline: Instant,
+/// How long after the last write arrivals are still waited for.
+const LATE: Duration = Duration::from_secs(5);
+
+/// The frames of every probe written and not yet seen arriving, by device.
+#[derive(Default)]
+struct InFlight(HashMap<String, Pending>);
+
+impl InFlight {
+    /// `device`'s frame `seq` arrived at `at`: its latency, if it was written in the
+    /// measured window.
+    fn arrived(&self, device: &str, seq: u16, at: Instant) -> Option<Duration> {
+        let sent = self.0.get(device)?.lock().ok()?.remove(&seq);
+        match sent {
+            Some((t, true)) => Some(at.duration_since(t)),
+            _ => None,
+        }
+    }
+
+    fn all_arrived(&self) -> bool {
+        self.0
+            .values()
+            .all(|p| p.lock().map(|m| m.is_empty()).unwrap_or(true))
+    }
+}
+
+/// The latencies of the probes' frames as `arrivals` brings them (`identify` names a
+/// message's device and sequence number; others are skipped); ends once every frame
+/// arrived after the sending ended, or [`LATE`] after it.
+async fn collect<M>(
+    arrivals: impl futures::Stream<Item = M>,
+    in_flight: InFlight,
+    sending_ends: Instant,
+    identify: impl Fn(&M) -> Option<(&str, u16)>,
 ) -> Vec<Duration> {
     let mut lat = Vec::new();
-    if subscriptions.is_empty() {
+    if in_flight.0.is_empty() {
         return lat;
     }
-    let mut frames = futures::stream::select_all(subscriptions);
-    let sending_ends = deadline - Duration::from_secs(5);
-    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, frames.next()).await {
+    tokio::pin!(arrivals);
+    while let Ok(Some(msg)) = tokio::time::timeout_at(sending_ends + LATE, arrivals.next()).await {
         let at = Instant::now();
-        let device = msg.subject.rsplit('.').next().unwrap_or_default();
-        let (Some(pending), Ok(raw)) = (
-            pendings.get(device),
-            serde_json::from_slice::<RawFrame>(&msg.payload),
-        ) else {
-            continue;
-        };
-        let sent = pending
-            .lock()
-            .ok()
-            .and_then(|mut m| m.remove(&raw.frame.message_id));
-        if let Some((t, true)) = sent {
-            lat.push(at.duration_since(t));
-        }
-        if at > sending_ends
-            && pendings
-                .values()
-                .all(|p| p.lock().map(|m| m.is_empty()).unwrap_or(true))
+        if let Some(l) = identify(&msg).and_then(|(device, seq)| in_flight.arrived(device, seq, at))
         {
+            lat.push(l);
+        }
+        if Instant::now() > sending_ends && in_flight.all_arrived() {
             break;
         }
     }
