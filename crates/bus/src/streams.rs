@@ -20,7 +20,20 @@ pub struct StreamSpec {
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Every stream of DESIGN §4 plus the dead-letter stream, in `ns`.
-pub fn platform_streams(ns: &Namespace, duplicate_window: Duration) -> Vec<StreamSpec> {
+///
+/// `duplicate_window` is for the streams that outbox relays feed (a relay re-sends what
+/// it sent before an outage: minutes). `device_window` is for the gateways' streams,
+/// `PYLON_DEVICE` and `PYLON_RAW`: a gateway re-sends a device event only while
+/// [`crate::Publisher`] retries it (about 16 s), and JetStream keeps every id of the
+/// window in memory — at 20,000 events/s a 600 s window is 12 million ids, over a GB of
+/// the NATS server's heap, whose collections then stall its clients (docs/benchmarks.md,
+/// "Device gateway", "Eleventh machine"). A repeat after the window reaches the
+/// consumers, which are idempotent.
+pub fn platform_streams(
+    ns: &Namespace,
+    duplicate_window: Duration,
+    device_window: Duration,
+) -> Vec<StreamSpec> {
     let owned = [
         ("PYLON_DEVICE", "device", 7 * DAY),
         ("PYLON_IDENTITY", "identity", 30 * DAY),
@@ -39,7 +52,10 @@ pub fn platform_streams(ns: &Namespace, duplicate_window: Duration) -> Vec<Strea
             name: ns.name(name),
             subjects: vec![stream_subject(ns, token)],
             max_age,
-            duplicate_window,
+            duplicate_window: match token {
+                "device" | "raw" => device_window,
+                _ => duplicate_window,
+            },
         })
         .collect()
 }
@@ -89,4 +105,33 @@ pub async fn ensure_streams(js: &jetstream::Context, specs: &[StreamSpec]) -> Re
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gateways_streams_take_the_device_window_and_the_rest_the_relays_window() {
+        let ns = Namespace::new("t1").unwrap();
+        let specs = platform_streams(&ns, Duration::from_secs(600), Duration::from_secs(30));
+        let window = |name: &str| {
+            specs
+                .iter()
+                .find(|s| s.name == ns.name(name))
+                .map(|s| s.duplicate_window.as_secs())
+        };
+        assert_eq!(window("PYLON_DEVICE"), Some(30));
+        assert_eq!(window("PYLON_RAW"), Some(30));
+        for relayed in [
+            "PYLON_IDENTITY",
+            "PYLON_CHARGING",
+            "PYLON_BILLING",
+            "PYLON_PAYMENT",
+            "PYLON_NOTIFICATION",
+            "PYLON_DEADLETTER",
+        ] {
+            assert_eq!(window(relayed), Some(600), "{relayed}");
+        }
+    }
 }

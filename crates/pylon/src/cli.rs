@@ -112,6 +112,7 @@ pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCo
                 &bus::platform_streams(
                     &bus.namespace,
                     std::time::Duration::from_secs(config.bus.duplicate_window_secs),
+                    std::time::Duration::from_secs(config.bus.device_duplicate_window_secs),
                 ),
             )
             .await?;

@@ -80,6 +80,7 @@ pub async fn run(
         &bus::platform_streams(
             &bus.namespace,
             Duration::from_secs(config.bus.duplicate_window_secs),
+            Duration::from_secs(config.bus.device_duplicate_window_secs),
         ),
     )
     .await

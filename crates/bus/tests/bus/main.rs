@@ -42,7 +42,8 @@ impl Fixture {
             max_age: Duration::from_secs(3600),
             duplicate_window: Duration::from_secs(120),
         };
-        let mut specs = bus::platform_streams(ns, Duration::from_secs(120));
+        let mut specs =
+            bus::platform_streams(ns, Duration::from_secs(120), Duration::from_secs(30));
         specs.retain(|s| s.name.ends_with("PYLON_DEADLETTER"));
         specs.push(stream.clone());
         bus::ensure_streams(&bus.jetstream, &specs).await.unwrap();

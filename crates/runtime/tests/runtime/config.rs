@@ -79,6 +79,17 @@ fn a_bad_value_names_the_key() {
         );
         Ok(())
     });
+    // Shorter than a gateway's publish retries: a retried event would be stored twice.
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.set_env("PYLON_BUS__DEVICE_DUPLICATE_WINDOW_SECS", "10");
+        let e = load(jail, None).unwrap_err().to_string();
+        assert!(
+            e.contains("bus.device_duplicate_window_secs") && e.contains("20..=86400"),
+            "{e}"
+        );
+        Ok(())
+    });
 }
 
 #[test]
