@@ -45,51 +45,42 @@ fn defaults_then_file_then_environment() {
 
 #[test]
 fn a_bad_value_names_the_key() {
-    Jail::expect_with(|jail| {
-        jail.clear_env();
-        jail.set_env("PYLON_HTTP__LISTEN", "not-an-address");
-        let e = load(jail, None).unwrap_err().to_string();
-        assert!(e.contains("http.listen"), "{e}");
-        Ok(())
-    });
-    Jail::expect_with(|jail| {
-        jail.clear_env();
-        jail.set_env("PYLON_HTTP__BODY_LIMIT_BYTES", "10");
-        let e = load(jail, None).unwrap_err().to_string();
-        assert!(
-            e.contains("http.body_limit_bytes") && e.contains("1024"),
-            "{e}"
-        );
-        Ok(())
-    });
-    Jail::expect_with(|jail| {
-        jail.clear_env();
-        jail.set_env("PYLON_TELEMETRY__LOG_FORMAT", "xml");
-        let e = load(jail, None).unwrap_err().to_string();
-        assert!(e.contains("log_format") && e.contains("json"), "{e}");
-        Ok(())
-    });
-    Jail::expect_with(|jail| {
-        jail.clear_env();
-        jail.set_env("PYLON_DATABASE__URL", "mysql://x");
-        let e = load(jail, None).unwrap_err().to_string();
-        assert!(
-            e.contains("database.url") && e.contains("postgres://"),
-            "{e}"
-        );
-        Ok(())
-    });
-    // Shorter than a gateway's publish retries: a retried event would be stored twice.
-    Jail::expect_with(|jail| {
-        jail.clear_env();
-        jail.set_env("PYLON_BUS__DEVICE_DUPLICATE_WINDOW_SECS", "10");
-        let e = load(jail, None).unwrap_err().to_string();
-        assert!(
-            e.contains("bus.device_duplicate_window_secs") && e.contains("20..=86400"),
-            "{e}"
-        );
-        Ok(())
-    });
+    // (variable, value, what the error must name)
+    let cases: [(&str, &str, &[&str]); 5] = [
+        ("PYLON_HTTP__LISTEN", "not-an-address", &["http.listen"]),
+        (
+            "PYLON_HTTP__BODY_LIMIT_BYTES",
+            "10",
+            &["http.body_limit_bytes", "1024"],
+        ),
+        (
+            "PYLON_TELEMETRY__LOG_FORMAT",
+            "xml",
+            &["log_format", "json"],
+        ),
+        (
+            "PYLON_DATABASE__URL",
+            "mysql://x",
+            &["database.url", "postgres://"],
+        ),
+        // Shorter than a gateway's publish retries: a retried event would be stored twice.
+        (
+            "PYLON_BUS__DEVICE_DUPLICATE_WINDOW_SECS",
+            "10",
+            &["bus.device_duplicate_window_secs", "20..=86400"],
+        ),
+    ];
+    for (var, value, needles) in cases {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env(var, value);
+            let e = load(jail, None).unwrap_err().to_string();
+            for needle in needles {
+                assert!(e.contains(needle), "{var}={value}: {e}");
+            }
+            Ok(())
+        });
+    }
 }
 
 #[test]
