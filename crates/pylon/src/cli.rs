@@ -107,15 +107,7 @@ pub async fn execute(cli: Cli, config: runtime::Config) -> anyhow::Result<ExitCo
             };
             runtime::app::migrate(&config, &selected).await?;
             let bus = runtime::app::connect_nats(&config).await?;
-            bus::ensure_streams(
-                &bus.jetstream,
-                &bus::platform_streams(
-                    &bus.namespace,
-                    std::time::Duration::from_secs(config.bus.duplicate_window_secs),
-                    std::time::Duration::from_secs(config.bus.device_duplicate_window_secs),
-                ),
-            )
-            .await?;
+            runtime::app::declare_streams(&config, &bus).await?;
             tracing::info!("migrations applied, streams declared");
             Ok(ExitCode::SUCCESS)
         }

@@ -16,6 +16,19 @@ use crate::grpc::GrpcRoutes;
 use crate::http::health::{ClickHouseProbe, Health, NatsProbe, PostgresProbe};
 use crate::service::{Instance, Service, ServiceContext};
 
+/// Declares the platform's streams with the configured duplicate windows (at every
+/// start and by `pylon migrate`).
+pub async fn declare_streams(cfg: &Config, bus: &bus::Bus) -> anyhow::Result<()> {
+    let specs = bus::platform_streams(
+        &bus.namespace,
+        Duration::from_secs(cfg.bus.duplicate_window_secs),
+        Duration::from_secs(cfg.bus.device_duplicate_window_secs),
+    );
+    bus::ensure_streams(&bus.jetstream, &specs)
+        .await
+        .context("declaring JetStream streams (is JetStream enabled on the NATS server?)")
+}
+
 /// Connects to NATS, failing with the address named when it is unreachable.
 pub async fn connect_nats(cfg: &Config) -> anyhow::Result<bus::Bus> {
     let mut opts = async_nats::ConnectOptions::new()
@@ -75,16 +88,7 @@ pub async fn run(
     let config = Arc::new(config);
     let names: Vec<&str> = services.iter().map(|s| s.name()).collect();
     let bus = connect_nats(&config).await?;
-    bus::ensure_streams(
-        &bus.jetstream,
-        &bus::platform_streams(
-            &bus.namespace,
-            Duration::from_secs(config.bus.duplicate_window_secs),
-            Duration::from_secs(config.bus.device_duplicate_window_secs),
-        ),
-    )
-    .await
-    .context("declaring JetStream streams (is JetStream enabled on the NATS server?)")?;
+    declare_streams(&config, &bus).await?;
 
     // Stops the authenticator's background work (JWKS refresh, app registry watch).
     let auth_stop = CancellationToken::new();

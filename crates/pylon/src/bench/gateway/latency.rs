@@ -233,7 +233,7 @@ pub async fn run(
         p99_ms: ms(pct(&lat, 99.0)),
         p999_ms: ms(pct(&lat, 99.9)),
         max_ms: ms(lat.last().copied().unwrap_or_default()),
-        raw: raw_frames.then(|| Latency::of_ms(raw.iter().map(|d| ms(*d)).collect())),
+        raw: raw_frames.then(|| Latency::of(raw)),
         cpu,
     })
 }
@@ -295,7 +295,7 @@ async fn collect<M>(
         {
             lat.push(l);
         }
-        if Instant::now() > sending_ends && in_flight.all_arrived() {
+        if at > sending_ends && in_flight.all_arrived() {
             break;
         }
     }
