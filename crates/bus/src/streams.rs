@@ -23,12 +23,15 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 ///
 /// `duplicate_window` is for the streams that outbox relays feed (a relay re-sends what
 /// it sent before an outage: minutes). `device_window` is for the gateways' streams,
-/// `PYLON_DEVICE` and `PYLON_RAW`: a gateway re-sends a device event only while
-/// [`crate::Publisher`] retries it (about 16 s), and JetStream keeps every id of the
-/// window in memory — at 20,000 events/s a 600 s window is 12 million ids, over a GB of
-/// the NATS server's heap, whose collections then stall its clients (docs/benchmarks.md,
-/// "Device gateway", "Eleventh machine"). A repeat after the window reaches the
-/// consumers, which are idempotent.
+/// `PYLON_DEVICE` and `PYLON_RAW`: a gateway re-sends a device event only when its
+/// acknowledgement did not come within 5 s ([`crate::Publisher`] retries), and JetStream
+/// keeps every id of the window in memory and marks them in every collection of the NATS
+/// server's heap, which stalls its clients meanwhile: at 20,000 events/s a 600 s window
+/// was over a GB and stalled ingest, a 30 s window still doubled the frame-to-event p99
+/// against a 1 s one (docs/benchmarks.md, "Device gateway", "Eleventh machine",
+/// "Twelfth machine"). A window of a few seconds past the first retry is enough: a
+/// repeat after it needs an ack lost for longer, and reaches the consumers, which are
+/// idempotent.
 pub fn platform_streams(
     ns: &Namespace,
     duplicate_window: Duration,

@@ -263,9 +263,9 @@ pub struct BusConfig {
     /// JetStream drops a re-published event id within this window (the streams that
     /// outbox relays feed).
     pub duplicate_window_secs: u64,
-    /// The same for the gateways' streams (`PYLON_DEVICE`, `PYLON_RAW`): long enough for
-    /// a gateway's publish retries (about 16 s), short because JetStream keeps every id
-    /// of the window in memory (`bus::platform_streams`).
+    /// The same for the gateways' streams (`PYLON_DEVICE`, `PYLON_RAW`): longer than a
+    /// publish's acknowledgement timeout (5 s) and its first retry, short because
+    /// JetStream keeps every id of the window in memory (`bus::platform_streams`).
     pub device_duplicate_window_secs: u64,
     /// Deliveries before a failing message is dead-lettered.
     pub max_deliver: u64,
@@ -279,7 +279,7 @@ impl Default for BusConfig {
     fn default() -> Self {
         Self {
             duplicate_window_secs: 600,
-            device_duplicate_window_secs: 30,
+            device_duplicate_window_secs: 10,
             max_deliver: 5,
             ack_wait_secs: 30,
             outbox_batch: 100,
@@ -513,8 +513,8 @@ impl Config {
         if !(10..=86_400).contains(&self.bus.duplicate_window_secs) {
             invalid("bus.duplicate_window_secs", "must be 10..=86400")?;
         }
-        if !(20..=86_400).contains(&self.bus.device_duplicate_window_secs) {
-            invalid("bus.device_duplicate_window_secs", "must be 20..=86400")?;
+        if !(6..=86_400).contains(&self.bus.device_duplicate_window_secs) {
+            invalid("bus.device_duplicate_window_secs", "must be 6..=86400")?;
         }
         if !(1..=10_000).contains(&self.bus.outbox_batch) {
             invalid("bus.outbox_batch", "must be 1..=10000")?;
