@@ -17,6 +17,13 @@ use crate::{BusError, OutgoingEvent};
 mod coalesce;
 use coalesce::{Coalescer, Sent};
 
+/// How long a publish waits for JetStream's acknowledgement before [`Publisher::retry`]
+/// sends it again with the same id: async-nats's default, named because the device
+/// streams' duplicate window must outlast it and the first retry 100 ms later
+/// (`bus.device_duplicate_window_secs`). Give it to the publisher's context
+/// (`ContextBuilder::timeout`).
+pub const ACK_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// JetStream's answer to one publish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PublishAck {

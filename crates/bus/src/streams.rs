@@ -24,9 +24,10 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 /// `duplicate_window` is for the streams that outbox relays feed (a relay re-sends what
 /// it sent before an outage: minutes). `device_window` is for the gateways' streams,
 /// `PYLON_DEVICE` and `PYLON_RAW`: a gateway re-sends a device event only when its
-/// acknowledgement did not come within 5 s ([`crate::Publisher`] retries), and JetStream
-/// keeps every id of the window in memory and marks them in every collection of the NATS
-/// server's heap, which stalls its clients meanwhile: at 20,000 events/s a 600 s window
+/// acknowledgement did not come within [`crate::ACK_TIMEOUT`] ([`crate::Publisher`]
+/// retries), and JetStream keeps every id of the window in memory and marks them in
+/// every collection of the NATS server's heap, which stalls its clients meanwhile: at
+/// 20,000 events/s a 600 s window
 /// was over a GB and stalled ingest, a 30 s window still doubled the frame-to-event p99
 /// against a 1 s one (docs/benchmarks.md, "Device gateway", "Eleventh machine",
 /// "Twelfth machine"). A window of a few seconds past the first retry is enough: a

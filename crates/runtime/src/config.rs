@@ -264,8 +264,9 @@ pub struct BusConfig {
     /// outbox relays feed).
     pub duplicate_window_secs: u64,
     /// The same for the gateways' streams (`PYLON_DEVICE`, `PYLON_RAW`): longer than a
-    /// publish's acknowledgement timeout (5 s) and its first retry, short because
-    /// JetStream keeps every id of the window in memory (`bus::platform_streams`).
+    /// publish's acknowledgement timeout (`bus::ACK_TIMEOUT`, 5 s) and its first retry,
+    /// short because JetStream keeps every id of the window in memory
+    /// (`bus::platform_streams`).
     pub device_duplicate_window_secs: u64,
     /// Deliveries before a failing message is dead-lettered.
     pub max_deliver: u64,
@@ -513,8 +514,13 @@ impl Config {
         if !(10..=86_400).contains(&self.bus.duplicate_window_secs) {
             invalid("bus.duplicate_window_secs", "must be 10..=86400")?;
         }
-        if !(6..=86_400).contains(&self.bus.device_duplicate_window_secs) {
-            invalid("bus.device_duplicate_window_secs", "must be 6..=86400")?;
+        // Longer than an acknowledgement's timeout and the first retry after it.
+        let shortest = bus::ACK_TIMEOUT.as_secs() + 1;
+        if !(shortest..=86_400).contains(&self.bus.device_duplicate_window_secs) {
+            invalid(
+                "bus.device_duplicate_window_secs",
+                format!("must be {shortest}..=86400"),
+            )?;
         }
         if !(1..=10_000).contains(&self.bus.outbox_batch) {
             invalid("bus.outbox_batch", "must be 1..=10000")?;

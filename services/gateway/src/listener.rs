@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_nats::jetstream::kv;
 use runtime::config::GatewayConfig;
@@ -16,11 +15,6 @@ use crate::control::transfer::Running;
 use crate::counters::Counters;
 use crate::domain::{DeviceKey, Protocol, WireFrame};
 use crate::sessions::Sessions;
-
-/// How long an event's publish waits for JetStream's acknowledgement before the
-/// publisher sends it again with the same id (async-nats's default, set here because
-/// `bus.device_duplicate_window_secs` must outlast it and the first retry 100 ms later).
-const ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A device's connection on this replica.
 struct Live {
@@ -68,7 +62,7 @@ impl Shared {
             // connection for its `disconnected` event, and some for transfers.
             publisher: bus::Publisher::new(
                 async_nats::jetstream::ContextBuilder::new()
-                    .timeout(ACK_TIMEOUT)
+                    .timeout(bus::ACK_TIMEOUT)
                     .max_ack_inflight(
                         config
                             .max_connections
