@@ -31,6 +31,8 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
         "8",
         "--rounds",
         "2",
+        "--ratio-rate",
+        "400",
         "--json",
     ]);
 
@@ -52,6 +54,7 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
         .collect();
     assert_eq!(raw, [true, true, false]);
     for i in ingest {
+        assert_eq!(i["offered_per_s"], 200.0, "{i}");
         assert!(i["events_per_s"].as_f64().unwrap() > 0.0, "{i}");
         assert!(i["frames_sent_per_s"].as_f64().unwrap() > 0.0, "{i}");
         assert!(i["gateway_rss_end_bytes"].as_u64().unwrap() > 0, "{i}");
@@ -100,6 +103,8 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
             "{round}"
         );
         assert_eq!(round["plain"]["mode"], "events+raw");
+        // The rounds offer --ratio-rate, the other runs --rate.
+        assert_eq!(round["ingest"]["offered_per_s"], 400.0, "{round}");
         assert!(round["ratio"].as_f64().unwrap() > 0.0, "{round}");
     }
     assert!(p["median_ratio"].as_f64().unwrap() > 0.0);

@@ -16,10 +16,10 @@
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use sim::Fleet;
 
 use super::child::{GatewayMetrics, GatewayProcess};
 use super::connect::Idle;
+use super::pump::Pump;
 use super::stack::Stack;
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -93,18 +93,16 @@ async fn read(gw: &[GatewayProcess], stack: &Stack) -> anyhow::Result<Reading> {
 pub async fn run(
     gw: &[GatewayProcess],
     stack: &Stack,
-    load: Option<&Fleet>,
+    load: Option<&Pump>,
     idle: Option<&Idle>,
 ) -> anyhow::Result<Consistency> {
-    for pile in load.iter().flat_map(|f| f.piles()) {
-        // A pile that already ended has nothing left to say.
-        let _ = pile.set_silent(true).await;
+    if let Some(load) = load {
+        load.set_silent(true);
     }
     if let Some(idle) = idle {
         idle.freeze().await?;
     }
-    let connections_sim =
-        load.map_or(0, |f| f.summary().counters.connected) + idle.map_or(0, Idle::connected);
+    let connections_sim = load.map_or(0, Pump::connected) + idle.map_or(0, Idle::connected);
     // An overloaded gateway first works off what the piles had queued (and sees the
     // probes' connections close): give it up to two minutes. An exact (quiet) match is
     // waited for during the first ten seconds.

@@ -1,22 +1,21 @@
 //! Phase `ingest`: load piles offer `--rate` frames per second and the benchmark counts
 //! what JetStream stores per second over a sustained window.
 //!
-//! The load piles are DNY piles of the `bench` profile whose clock runs `speed` times
-//! faster, so each sends a 0x21 heartbeat every 60 s / speed: protocol-true frames,
-//! each answered by the gateway and published as one `heartbeat` event (and one raw
-//! frame when `gateway.raw_frames` is on). They never reconnect over unanswered
-//! heartbeats, so an overloaded gateway shows as a backlog, not as a reconnect storm.
+//! The load piles (`pump.rs`) are DNY piles that each send a 0x21 heartbeat every
+//! `piles / rate` seconds — 60 s / `speed`, as if a pile of the `bench` profile ran its
+//! clock `speed` times fast: protocol-true frames, each answered by the gateway and
+//! published as one `heartbeat` event (and one raw frame when `gateway.raw_frames` is
+//! on).
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use sim::{Fleet, FleetConfig, NetConfig, Profile};
 
 use super::child::GatewayProcess;
 use super::connect::Idle;
-use super::pile_runtime::PileRuntime;
 use super::procfs::{self, CpuSample, CpuUse, Pids};
+use super::pump::{Pump, PumpConfig};
 use super::stack::Stack;
 
 /// Heartbeat period of the `bench` profile, simulated seconds.
@@ -37,13 +36,11 @@ pub struct LoadOptions {
 
 /// Running load piles.
 pub struct Load {
-    pub fleet: Fleet,
+    pub pump: Pump,
     pub piles: u32,
     pub speed: u32,
     /// Heartbeats per second offered: piles × speed / 60.
     pub offered: f64,
-    /// Runs the piles' tasks (dropped after `fleet`).
-    _runtime: PileRuntime,
 }
 
 impl Load {
@@ -55,28 +52,22 @@ impl Load {
         let speed =
             (u64::from(opts.rate) * u64::from(HEARTBEAT_SECS)).div_ceil(u64::from(opts.piles));
         let speed = u32::try_from(speed.max(1))?;
-        let mut net = NetConfig::new(target);
-        net.source_addrs = opts.sources.clone();
-        net.socket_buffer = opts.socket_buffer;
-        let mut cfg = FleetConfig::new(opts.piles, 0, net);
-        let mut profile = Profile::bench();
-        profile.dny_missed_heartbeats = 0;
-        cfg.profile = profile;
-        cfg.speed = speed;
-        cfg.first_index = opts.first_index;
-        cfg.connect_rate = opts.connect_rate;
-        let runtime = PileRuntime::start()?;
-        let fleet = {
-            // The piles' tasks go to their own runtime.
-            let _entered = runtime.handle.enter();
-            Fleet::start(cfg)?
-        };
+        let offered = f64::from(opts.piles) * f64::from(speed) / f64::from(HEARTBEAT_SECS);
+        let pump = Pump::start(PumpConfig {
+            target,
+            piles: opts.piles,
+            // The rate the speed-up gives (at least the one asked for).
+            rate: offered.round() as u32,
+            first_index: opts.first_index,
+            sources: opts.sources.clone(),
+            connect_rate: opts.connect_rate,
+            socket_buffer: opts.socket_buffer,
+        })?;
         Ok(Some(Load {
-            fleet,
+            pump,
             piles: opts.piles,
             speed,
-            offered: f64::from(opts.piles) * f64::from(speed) / f64::from(HEARTBEAT_SECS),
-            _runtime: runtime,
+            offered,
         }))
     }
 
@@ -86,8 +77,11 @@ impl Load {
             Duration::from_secs_f64(f64::from(self.piles) / f64::from(connect_rate.max(1)) + 60.0);
         let started = Instant::now();
         while started.elapsed() < budget {
-            if self.fleet.summary().counters.connected >= u64::from(self.piles) {
+            if self.pump.connected() >= u64::from(self.piles) {
                 return true;
+            }
+            if !self.pump.running() {
+                return false;
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -157,8 +151,7 @@ pub async fn measure(
     let Window { warmup, seconds } = window;
     tokio::time::sleep(warmup).await;
     let (device, raw) = (stack.device_stream(), stack.raw_stream());
-    let frames_sent =
-        || load.fleet.summary().counters.frames_sent + idle.map_or(0, Idle::frames_out);
+    let frames_sent = || load.pump.frames_sent() + idle.map_or(0, Idle::frames_out);
     let pids = Pids {
         gateways: gateways.iter().map(|g| g.pid).collect(),
         sims: idle.map(Idle::pids).unwrap_or_default(),

@@ -6,9 +6,10 @@
 //! cores. Phases, in order, on one gateway:
 //! 1. `connect` — `--piles` idle piles connect from `--sources` loopback addresses and
 //!    stay; gateway RSS before and after gives the bytes per idle connection.
-//! 2. `ingest` — `--load-piles` DNY piles with an accelerated clock offer `--rate`
-//!    heartbeats per second; stored events per second over `--seconds` are counted
-//!    from the stream (the idle piles stay connected).
+//! 2. `ingest` — `--load-piles` DNY pile connections (`pump.rs`: one thread, protocol-
+//!    true heartbeats, no simulator state) offer `--rate` heartbeats per second; stored
+//!    events per second over `--seconds` are counted from the stream (the idle piles
+//!    stay connected).
 //! 3. `latency` — probe connections write heartbeats and time each until its event
 //!    arrives from JetStream, under the same background load.
 //!
@@ -26,7 +27,7 @@ mod connect;
 mod ingest;
 mod latency;
 mod paired;
-mod pile_runtime;
+mod pump;
 mod report;
 mod simproc;
 mod stack;
@@ -93,7 +94,7 @@ pub struct GatewayArgs {
     /// heartbeat, i.e. one device event).
     #[arg(long, default_value_t = 20_000)]
     rate: u32,
-    /// Piles that offer --rate together (their clock runs rate × 60 / piles times fast).
+    /// Piles that offer --rate together (each sends a heartbeat every piles / rate s).
     #[arg(long, default_value_t = 5_000)]
     load_piles: u32,
     /// Probe connections timing frame-to-event latency.
@@ -117,6 +118,11 @@ pub struct GatewayArgs {
     /// adjacent windows see the same machine (0 skips them).
     #[arg(long, default_value_t = 3)]
     rounds: u32,
+    /// Frames per second the load piles offer in the alternating rounds: more than a
+    /// gateway on this machine takes, so the ratio is measured at its limit, as its rule
+    /// asks (0: --rate).
+    #[arg(long, default_value_t = 45_000)]
+    ratio_rate: u32,
     /// SO_SNDBUF/SO_RCVBUF of the simulated piles' sockets (kernel default if unset).
     #[arg(long)]
     socket_buffer: Option<u32>,
@@ -217,6 +223,17 @@ impl GatewayArgs {
             sources: self.source_addrs(),
             connect_rate: self.connect_rate,
             socket_buffer: self.socket_buffer,
+        }
+    }
+
+    /// The load of the alternating rounds (`--ratio-rate`).
+    fn ratio_load_options(&self) -> LoadOptions {
+        LoadOptions {
+            rate: match self.ratio_rate {
+                0 => self.rate,
+                r => r,
+            },
+            ..self.load_options()
         }
     }
 
@@ -381,7 +398,7 @@ async fn run(
     let idle_piles = if phases.connect { args.piles } else { 0 };
 
     let load = if phases.ingest || phases.latency {
-        start_load(main, args).await?
+        start_load(main, args, &args.load_options()).await?
     } else {
         None
     };
@@ -422,16 +439,14 @@ async fn run(
         eprintln!("bench: latency p99 {:.2} ms", r.p99_ms);
         report.latency = Some(r);
     }
-    let load_fleet = load.as_ref().map(|l| &l.fleet);
-    report.consistency = Some(check::run(&gateways, stack, load_fleet, idle.as_ref()).await?);
+    let load_pump = load.as_ref().map(|l| &l.pump);
+    report.consistency = Some(check::run(&gateways, stack, load_pump, idle.as_ref()).await?);
     // The gateways go first: stopping the piles while they run would only make them
     // publish a disconnect per pile.
     for gw in gateways {
         gw.stop();
     }
-    if let Some(l) = load {
-        l.fleet.shutdown(Duration::from_secs(5)).await;
-    }
+    drop(load);
     if let Some(idle) = idle {
         idle.stop().await;
     }
@@ -508,8 +523,12 @@ async fn run(
 }
 
 /// Starts the load piles and waits until they are all connected.
-async fn start_load(gw: &GatewayProcess, args: &GatewayArgs) -> anyhow::Result<Option<Load>> {
-    let load = Load::start(gw.device, &args.load_options())?;
+async fn start_load(
+    gw: &GatewayProcess,
+    args: &GatewayArgs,
+    opts: &LoadOptions,
+) -> anyhow::Result<Option<Load>> {
+    let load = Load::start(gw.device, opts)?;
     if let Some(l) = &load {
         anyhow::ensure!(
             l.wait_connected(args.connect_rate).await,
@@ -529,15 +548,16 @@ async fn start_load(gw: &GatewayProcess, args: &GatewayArgs) -> anyhow::Result<O
 async fn on_loaded_gateway<T>(
     args: &GatewayArgs,
     child: &ChildOptions,
+    load: &LoadOptions,
     measure: impl AsyncFnOnce(&GatewayProcess, &Load) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let gw = GatewayProcess::start(child).await?;
-    let load = start_load(&gw, args)
+    let load = start_load(&gw, args, load)
         .await?
         .context("the ingest phase needs load piles")?;
     let r = measure(&gw, &load).await;
     gw.stop();
-    load.fleet.shutdown(Duration::from_secs(5)).await;
+    drop(load);
     r
 }
 
@@ -553,7 +573,7 @@ async fn ingest_alone(
         raw_frames,
         idle_piles: 0,
     };
-    on_loaded_gateway(args, child, async |gw, load| {
+    on_loaded_gateway(args, child, &args.load_options(), async |gw, load| {
         ingest::measure(
             std::slice::from_ref(gw),
             stack,
@@ -581,7 +601,7 @@ async fn paired_alone(
         concurrency: args.baseline_concurrency,
         raw_frames,
     };
-    on_loaded_gateway(args, child, async |gw, load| {
+    on_loaded_gateway(args, child, &args.ratio_load_options(), async |gw, load| {
         paired::run(gw, stack, load, opts).await
     })
     .await

@@ -74,10 +74,10 @@ pub async fn run(
             idle_piles: 0,
         };
         let ingest = ingest::measure(gateways, stack, load, None, window, info).await?;
-        silence(load, true).await?;
+        load.pump.set_silent(true);
         let drain_seconds = drain(stack).await?;
         let plain = baseline::run(stack, opts.concurrency, opts.seconds, opts.raw_frames).await?;
-        silence(load, false).await?;
+        load.pump.set_silent(false);
         let ratio = if plain.events_per_s > 0.0 {
             ingest.events_per_s / plain.events_per_s
         } else {
@@ -103,14 +103,6 @@ pub async fn run(
         rounds,
         median_ratio,
     })
-}
-
-/// Every load pile silent (keeps its socket, sends nothing) or speaking again.
-async fn silence(load: &Load, silent: bool) -> anyhow::Result<()> {
-    for pile in load.fleet.piles() {
-        pile.set_silent(silent).await?;
-    }
-    Ok(())
 }
 
 /// Waits until the gateway has worked off its backlog — the device stream has not grown

@@ -1,0 +1,343 @@
+//! The ingest load: DNY pile connections that send protocol-true 0x21 heartbeats at a
+//! fixed total rate, driven by one thread with plain non-blocking sockets.
+//!
+//! Why not the simulator's piles: the load shares the machine's two cores with the
+//! gateway and NATS, which are what is measured, and a simulated pile spends about
+//! 13 µs of CPU per heartbeat (a timer and a socket wake-up per frame, its state
+//! machine, decoding every answer) where the frame's write alone needs about 6 (the
+//! kernel's loopback delivery into the gateway's socket). Real piles run elsewhere; the
+//! less the load costs here, the more the benchmark measures the gateway. The frames and
+//! the gateway's work are the same: each pile sends its ICCID and a register frame, then
+//! a heartbeat every `piles / rate` seconds, and every heartbeat is answered and becomes
+//! one `heartbeat` event (and one raw frame).
+//!
+//! The thread wakes every millisecond and writes the heartbeats due by then, piles in
+//! turn. Answers are read, and dropped, every [`READ_EVERY`] turns of a pile (one read
+//! takes them all), so a pile costs no wake-up of its own; a read that finds the
+//! connection closed retires the pile (it never reconnects: an overloaded gateway
+//! shows as a backlog, not as a reconnect storm).
+
+use std::io::{ErrorKind, Read as _, Write as _};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use codec_dny::{
+    DeciVolts, Frame, Heartbeat, MessageId, PhysicalId, PortStatuses, Register, Temperature, Uplink,
+};
+
+/// Ports of every load pile (the simulator's default DNY pile).
+const PORTS: u8 = 2;
+/// A pile's answers are read every this many of its turns.
+const READ_EVERY: u32 = 8;
+/// How often the thread wakes to write what is due.
+const TICK: Duration = Duration::from_millis(1);
+
+/// What the pump is told and what it counts, shared with its thread.
+#[derive(Default)]
+struct Shared {
+    stop: AtomicBool,
+    silent: AtomicBool,
+    connected: AtomicU64,
+    frames_sent: AtomicU64,
+}
+
+/// Running load piles; dropping the pump closes their connections.
+pub struct Pump {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Where and how the piles connect.
+#[derive(Clone, Debug)]
+pub struct PumpConfig {
+    pub target: SocketAddr,
+    pub piles: u32,
+    /// Heartbeats per second of all piles together.
+    pub rate: u32,
+    /// Simulator pile index of the first pile (ids and ICCIDs as `sim::ids` makes them).
+    pub first_index: u32,
+    /// Source addresses the piles bind to in turn (none: the kernel's choice).
+    pub sources: Vec<IpAddr>,
+    pub connect_rate: u32,
+    pub socket_buffer: Option<u32>,
+}
+
+impl Pump {
+    /// Starts the thread, which connects the piles at `connect_rate` and then sends.
+    pub fn start(cfg: PumpConfig) -> anyhow::Result<Pump> {
+        let shared = Arc::new(Shared::default());
+        let piles = (0..cfg.piles)
+            .map(|i| PileId::new(cfg.first_index + i))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let thread_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("load-piles".into())
+            .spawn(move || {
+                if let Err(e) = run(&cfg, piles, &thread_shared) {
+                    eprintln!("bench: load piles stopped: {e:#}");
+                }
+            })?;
+        Ok(Pump {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Piles connected and not closed by the gateway.
+    pub fn connected(&self) -> u64 {
+        self.shared.connected.load(Ordering::Relaxed)
+    }
+
+    /// False once the thread has ended (stopped, or failed to connect a pile).
+    pub fn running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Frames written completely (ICCIDs not counted), from the start.
+    pub fn frames_sent(&self) -> u64 {
+        self.shared.frames_sent.load(Ordering::Relaxed)
+    }
+
+    /// Silent piles keep their connections and send nothing; speaking again, they do
+    /// not make up for the silence.
+    pub fn set_silent(&self, silent: bool) {
+        self.shared.silent.store(silent, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Pump {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A pile's identity and its fixed frames.
+struct PileId {
+    id: PhysicalId,
+    iccid: [u8; 20],
+    index: u32,
+}
+
+impl PileId {
+    fn new(index: u32) -> anyhow::Result<PileId> {
+        Ok(PileId {
+            id: sim::ids::dny_physical_id(index, PORTS)?,
+            iccid: sim::ids::dny_iccid(index),
+            index,
+        })
+    }
+
+    fn frame(&self, seq: u16, message: Uplink) -> anyhow::Result<Bytes> {
+        Ok(Frame {
+            physical_id: self.id,
+            message_id: MessageId::new(seq),
+            message,
+        }
+        .to_bytes()?)
+    }
+
+    /// What the simulator's 2-port pile registers with.
+    fn register(&self) -> anyhow::Result<Bytes> {
+        let (device_type, firmware_version) = sim::ids::dny_model(PORTS);
+        self.frame(
+            0,
+            Uplink::Register(Register {
+                firmware_version,
+                port_count: PORTS,
+                virtual_id: 0,
+                device_type,
+                work_mode: 0,
+                power_board_version: Some(0),
+                extra: Bytes::new(),
+            }),
+        )
+    }
+
+    /// The simulator's idle 2-port heartbeat (220.0 V, signal 28, 30 °C).
+    fn heartbeat(&self, seq: u16) -> anyhow::Result<Bytes> {
+        self.frame(
+            seq,
+            Uplink::Heartbeat(Heartbeat {
+                voltage: DeciVolts::new(2200),
+                port_status: PortStatuses::new(Bytes::from_static(&[0, 0])),
+                signal: 28,
+                temperature: Temperature::from_celsius(30).unwrap_or_default(),
+                extra: Bytes::new(),
+            }),
+        )
+    }
+}
+
+/// A connected pile.
+struct Pile {
+    id: PileId,
+    stream: TcpStream,
+    seq: u16,
+    /// A frame the socket took only part of, and how much of it.
+    rest: Option<(Bytes, usize)>,
+    turns: u32,
+    closed: bool,
+}
+
+impl Pile {
+    /// Writes what is left of a partly written frame; true once nothing is.
+    fn flush(&mut self, shared: &Shared) -> bool {
+        let Some((frame, done)) = self.rest.take() else {
+            return true;
+        };
+        match self.stream.write(frame.get(done..).unwrap_or_default()) {
+            Ok(n) if done + n == frame.len() => {
+                shared.frames_sent.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Ok(n) => {
+                self.rest = Some((frame, done + n));
+                false
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                self.rest = Some((frame, done));
+                false
+            }
+            Err(_) => {
+                self.close(shared);
+                false
+            }
+        }
+    }
+
+    /// Sends `frame` (a pile whose socket still holds part of the last one skips it,
+    /// as a real pile blocked on its socket would).
+    fn send(&mut self, frame: Bytes, shared: &Shared) {
+        if self.flush(shared) && !self.closed {
+            self.rest = Some((frame, 0));
+            self.flush(shared);
+        }
+    }
+
+    /// Reads and drops the answers waiting; notes a closed connection.
+    fn drain(&mut self, buf: &mut [u8], shared: &Shared) {
+        loop {
+            match self.stream.read(buf) {
+                Ok(0) => return self.close(shared),
+                Ok(n) if n < buf.len() => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return self.close(shared),
+            }
+        }
+    }
+
+    fn close(&mut self, shared: &Shared) {
+        if !self.closed {
+            self.closed = true;
+            self.rest = None;
+            shared.connected.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+fn run(cfg: &PumpConfig, ids: Vec<PileId>, shared: &Shared) -> anyhow::Result<()> {
+    let mut piles = connect(cfg, ids, shared)?;
+    let mut buf = [0u8; 4096];
+    // Heartbeats are due at `rate` per second from `since`, counted in `sent`.
+    let mut since = Instant::now();
+    let mut sent = 0u64;
+    let mut next = 0usize;
+    let mut was_silent = false;
+    let count = piles.len();
+    while !shared.stop.load(Ordering::Relaxed) {
+        std::thread::sleep(TICK);
+        if shared.silent.load(Ordering::Relaxed) {
+            was_silent = true;
+            continue;
+        }
+        if was_silent {
+            (since, sent, was_silent) = (Instant::now(), 0, false);
+        }
+        let due = (since.elapsed().as_secs_f64() * f64::from(cfg.rate)) as u64;
+        let mut skipped = 0;
+        while sent < due && skipped < count {
+            let Some(pile) = piles.get_mut(next) else {
+                break;
+            };
+            next = (next + 1) % count;
+            if pile.closed {
+                skipped += 1;
+                continue;
+            }
+            skipped = 0;
+            sent += 1;
+            pile.seq = pile.seq.wrapping_add(1).max(1);
+            pile.send(pile.id.heartbeat(pile.seq)?, shared);
+            pile.turns += 1;
+            if pile.turns % READ_EVERY == 0 {
+                pile.drain(&mut buf, shared);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Connects every pile (ICCID, then the register frame) at `connect_rate` per second.
+fn connect(cfg: &PumpConfig, ids: Vec<PileId>, shared: &Shared) -> anyhow::Result<Vec<Pile>> {
+    // Binding a source address needs tokio's socket; the streams leave its runtime
+    // (`into_std`, non-blocking) once connected.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    let started = Instant::now();
+    let mut piles = Vec::with_capacity(ids.len());
+    for (n, id) in ids.into_iter().enumerate() {
+        if shared.stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let at = Duration::from_secs_f64(n as f64 / f64::from(cfg.connect_rate.max(1)));
+        if let Some(wait) = at.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        let stream = rt.block_on(open(cfg, id.index))?.into_std()?;
+        let mut pile = Pile {
+            stream,
+            seq: 0,
+            rest: None,
+            turns: 0,
+            closed: false,
+            id,
+        };
+        shared.connected.fetch_add(1, Ordering::Relaxed);
+        // The socket is fresh: 20 bytes of ICCID always fit.
+        pile.stream.write_all(&pile.id.iccid)?;
+        pile.send(pile.id.register()?, shared);
+        piles.push(pile);
+    }
+    Ok(piles)
+}
+
+async fn open(cfg: &PumpConfig, index: u32) -> anyhow::Result<tokio::net::TcpStream> {
+    let socket = if cfg.target.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    if let Some(size) = cfg.socket_buffer {
+        socket.set_send_buffer_size(size)?;
+        socket.set_recv_buffer_size(size)?;
+    }
+    if !cfg.sources.is_empty() {
+        let i = index as usize % cfg.sources.len();
+        if let Some(ip) = cfg.sources.get(i) {
+            socket.bind(SocketAddr::new(*ip, 0))?;
+        }
+    }
+    let stream = socket.connect(cfg.target).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
