@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::child::GatewayProcess;
 use super::connect::Idle;
 use super::procfs::{self, CpuSample, CpuUse, Pids};
-use super::pump::{Pump, PumpConfig};
+use super::pump::Pump;
 use super::stack::Stack;
 
 /// Heartbeat period of the `bench` profile, simulated seconds.
@@ -53,16 +53,14 @@ impl Load {
             (u64::from(opts.rate) * u64::from(HEARTBEAT_SECS)).div_ceil(u64::from(opts.piles));
         let speed = u32::try_from(speed.max(1))?;
         let offered = f64::from(opts.piles) * f64::from(speed) / f64::from(HEARTBEAT_SECS);
-        let pump = Pump::start(PumpConfig {
+        // The rate the speed-up gives (at least the one asked for).
+        let pump = Pump::start(
             target,
-            piles: opts.piles,
-            // The rate the speed-up gives (at least the one asked for).
-            rate: offered.round() as u32,
-            first_index: opts.first_index,
-            sources: opts.sources.clone(),
-            connect_rate: opts.connect_rate,
-            socket_buffer: opts.socket_buffer,
-        })?;
+            LoadOptions {
+                rate: offered.round() as u32,
+                ..opts.clone()
+            },
+        )?;
         Ok(Some(Load {
             pump,
             piles: opts.piles,

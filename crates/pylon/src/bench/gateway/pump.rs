@@ -18,7 +18,7 @@
 //! shows as a backlog, not as a reconnect storm).
 
 use std::io::{ErrorKind, Read as _, Write as _};
-use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -28,6 +28,8 @@ use bytes::Bytes;
 use codec_dny::{
     DeciVolts, Frame, Heartbeat, MessageId, PhysicalId, PortStatuses, Register, Temperature, Uplink,
 };
+
+use super::ingest::LoadOptions;
 
 /// Ports of every load pile (the simulator's default DNY pile).
 const PORTS: u8 = 2;
@@ -51,24 +53,10 @@ pub struct Pump {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Where and how the piles connect.
-#[derive(Clone, Debug)]
-pub struct PumpConfig {
-    pub target: SocketAddr,
-    pub piles: u32,
-    /// Heartbeats per second of all piles together.
-    pub rate: u32,
-    /// Simulator pile index of the first pile (ids and ICCIDs as `sim::ids` makes them).
-    pub first_index: u32,
-    /// Source addresses the piles bind to in turn (none: the kernel's choice).
-    pub sources: Vec<IpAddr>,
-    pub connect_rate: u32,
-    pub socket_buffer: Option<u32>,
-}
-
 impl Pump {
-    /// Starts the thread, which connects the piles at `connect_rate` and then sends.
-    pub fn start(cfg: PumpConfig) -> anyhow::Result<Pump> {
+    /// Starts the thread, which connects `cfg.piles` piles to `target` at
+    /// `cfg.connect_rate` and then sends `cfg.rate` heartbeats a second.
+    pub fn start(target: SocketAddr, cfg: LoadOptions) -> anyhow::Result<Pump> {
         let shared = Arc::new(Shared::default());
         let piles = (0..cfg.piles)
             .map(|i| PileId::new(cfg.first_index + i))
@@ -77,7 +65,7 @@ impl Pump {
         let thread = std::thread::Builder::new()
             .name("load-piles".into())
             .spawn(move || {
-                if let Err(e) = run(&cfg, piles, &thread_shared) {
+                if let Err(e) = run(target, &cfg, piles, &thread_shared) {
                     eprintln!("bench: load piles stopped: {e:#}");
                 }
             })?;
@@ -244,8 +232,13 @@ impl Pile {
     }
 }
 
-fn run(cfg: &PumpConfig, ids: Vec<PileId>, shared: &Shared) -> anyhow::Result<()> {
-    let mut piles = connect(cfg, ids, shared)?;
+fn run(
+    target: SocketAddr,
+    cfg: &LoadOptions,
+    ids: Vec<PileId>,
+    shared: &Shared,
+) -> anyhow::Result<()> {
+    let mut piles = connect(target, cfg, ids, shared)?;
     let mut buf = [0u8; 4096];
     // Heartbeats are due at `rate` per second from `since`, counted in `sent`.
     let mut since = Instant::now();
@@ -287,7 +280,12 @@ fn run(cfg: &PumpConfig, ids: Vec<PileId>, shared: &Shared) -> anyhow::Result<()
 }
 
 /// Connects every pile (ICCID, then the register frame) at `connect_rate` per second.
-fn connect(cfg: &PumpConfig, ids: Vec<PileId>, shared: &Shared) -> anyhow::Result<Vec<Pile>> {
+fn connect(
+    target: SocketAddr,
+    cfg: &LoadOptions,
+    ids: Vec<PileId>,
+    shared: &Shared,
+) -> anyhow::Result<Vec<Pile>> {
     // Binding a source address needs tokio's socket; the streams leave its runtime
     // (`into_std`, non-blocking) once connected.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -303,7 +301,7 @@ fn connect(cfg: &PumpConfig, ids: Vec<PileId>, shared: &Shared) -> anyhow::Resul
         if let Some(wait) = at.checked_sub(started.elapsed()) {
             std::thread::sleep(wait);
         }
-        let stream = rt.block_on(open(cfg, id.index))?.into_std()?;
+        let stream = rt.block_on(open(target, cfg, id.index))?.into_std()?;
         let mut pile = Pile {
             stream,
             seq: 0,
@@ -321,8 +319,12 @@ fn connect(cfg: &PumpConfig, ids: Vec<PileId>, shared: &Shared) -> anyhow::Resul
     Ok(piles)
 }
 
-async fn open(cfg: &PumpConfig, index: u32) -> anyhow::Result<tokio::net::TcpStream> {
-    let socket = if cfg.target.is_ipv4() {
+async fn open(
+    target: SocketAddr,
+    cfg: &LoadOptions,
+    index: u32,
+) -> anyhow::Result<tokio::net::TcpStream> {
+    let socket = if target.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {
         tokio::net::TcpSocket::new_v6()?
@@ -337,7 +339,7 @@ async fn open(cfg: &PumpConfig, index: u32) -> anyhow::Result<tokio::net::TcpStr
             socket.bind(SocketAddr::new(*ip, 0))?;
         }
     }
-    let stream = socket.connect(cfg.target).await?;
+    let stream = socket.connect(target).await?;
     stream.set_nodelay(true)?;
     Ok(stream)
 }
