@@ -39,13 +39,18 @@ pub struct BaselineResult {
     pub client_us_per_event: f64,
 }
 
-/// A heartbeat as the simulator's piles send it (2 ports, idle).
-pub fn heartbeat_frame(id: codec_dny::PhysicalId, seq: u16) -> anyhow::Result<Bytes> {
+/// A heartbeat as the simulator's piles send it (2 ports, idle; they report 2200, i.e.
+/// 220.0 V), with message id `seq`.
+pub fn heartbeat_frame(
+    id: codec_dny::PhysicalId,
+    seq: u16,
+    voltage_dv: u16,
+) -> anyhow::Result<Bytes> {
     Ok(Frame {
         physical_id: id,
         message_id: MessageId::new(seq),
         message: Uplink::Heartbeat(Heartbeat {
-            voltage: DeciVolts::new(seq),
+            voltage: DeciVolts::new(voltage_dv),
             port_status: PortStatuses::new(Bytes::from_static(&[0, 0])),
             signal: 28,
             temperature: Temperature::from_celsius(30).unwrap_or_default(),
@@ -104,7 +109,7 @@ pub async fn run(
     let devices: Vec<String> = (0..1000u32)
         .map(|i| sim::ids::dny_physical_id(i, 2).map(|id| id.to_string()))
         .collect::<Result<_, _>>()?;
-    let frame = heartbeat_frame(sim::ids::dny_physical_id(0, 2)?, 2200)?;
+    let frame = heartbeat_frame(sim::ids::dny_physical_id(0, 2)?, 2200, 2200)?;
     let raw_json = serde_json::json!({
         "hex": codec_gn::hex::encode(&frame),
         "frame": codec_dny::describe_bytes(&frame, Direction::Up)?,

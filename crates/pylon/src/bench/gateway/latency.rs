@@ -167,7 +167,8 @@ pub async fn run(
                 let due = first + period.mul_f64(k as f64);
                 tokio::time::sleep_until(due).await;
                 let seq = (k % 65_536) as u16;
-                let Ok(frame) = heartbeat_frame(id, seq) else {
+                // The sequence number rides in the voltage, which the event repeats.
+                let Ok(frame) = heartbeat_frame(id, seq, seq) else {
                     continue;
                 };
                 let now = Instant::now();

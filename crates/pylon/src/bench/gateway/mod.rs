@@ -2,8 +2,8 @@
 //!
 //! The gateway runs as a separate `pylon run gateway` process (in a private NATS
 //! namespace, on free loopback ports), so its memory and CPU are read from
-//! `/proc/<pid>` apart from the simulator's, which runs in this process on the same
-//! cores. Phases, in order, on one gateway:
+//! `/proc/<pid>` apart from the load's (`pump.rs`, in this process) and the idle piles'
+//! (`pylon sim` processes), which run on the same cores. Phases, in order, on one gateway:
 //! 1. `connect` — `--piles` idle piles connect from `--sources` loopback addresses and
 //!    stay; gateway RSS before and after gives the bytes per idle connection.
 //! 2. `ingest` — `--load-piles` DNY pile connections (`pump.rs`: one thread, protocol-
@@ -398,7 +398,7 @@ async fn run(
     let idle_piles = if phases.connect { args.piles } else { 0 };
 
     let load = if phases.ingest || phases.latency {
-        start_load(main, args, &args.load_options()).await?
+        start_load(main, &args.load_options()).await?
     } else {
         None
     };
@@ -523,15 +523,11 @@ async fn run(
 }
 
 /// Starts the load piles and waits until they are all connected.
-async fn start_load(
-    gw: &GatewayProcess,
-    args: &GatewayArgs,
-    opts: &LoadOptions,
-) -> anyhow::Result<Option<Load>> {
+async fn start_load(gw: &GatewayProcess, opts: &LoadOptions) -> anyhow::Result<Option<Load>> {
     let load = Load::start(gw.device, opts)?;
     if let Some(l) = &load {
         anyhow::ensure!(
-            l.wait_connected(args.connect_rate).await,
+            l.wait_connected(opts.connect_rate).await,
             "the load piles did not all connect"
         );
         eprintln!(
@@ -546,13 +542,12 @@ async fn start_load(
 /// then stops both: the gateway first (stopping the piles while it runs would only make
 /// it publish a disconnect per pile).
 async fn on_loaded_gateway<T>(
-    args: &GatewayArgs,
     child: &ChildOptions,
     load: &LoadOptions,
     measure: impl AsyncFnOnce(&GatewayProcess, &Load) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let gw = GatewayProcess::start(child).await?;
-    let load = start_load(&gw, args, load)
+    let load = start_load(&gw, load)
         .await?
         .context("the ingest phase needs load piles")?;
     let r = measure(&gw, &load).await;
@@ -573,7 +568,7 @@ async fn ingest_alone(
         raw_frames,
         idle_piles: 0,
     };
-    on_loaded_gateway(args, child, &args.load_options(), async |gw, load| {
+    on_loaded_gateway(child, &args.load_options(), async |gw, load| {
         ingest::measure(
             std::slice::from_ref(gw),
             stack,
@@ -601,7 +596,7 @@ async fn paired_alone(
         concurrency: args.baseline_concurrency,
         raw_frames,
     };
-    on_loaded_gateway(args, child, &args.ratio_load_options(), async |gw, load| {
+    on_loaded_gateway(child, &args.ratio_load_options(), async |gw, load| {
         paired::run(gw, stack, load, opts).await
     })
     .await

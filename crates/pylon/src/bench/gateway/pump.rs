@@ -25,10 +25,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use codec_dny::{
-    DeciVolts, Frame, Heartbeat, MessageId, PhysicalId, PortStatuses, Register, Temperature, Uplink,
-};
+use codec_dny::{Frame, MessageId, PhysicalId, Register, Uplink};
 
+use super::baseline::heartbeat_frame;
 use super::ingest::LoadOptions;
 
 /// Ports of every load pile (the simulator's default DNY pile).
@@ -122,21 +121,13 @@ impl PileId {
         })
     }
 
-    fn frame(&self, seq: u16, message: Uplink) -> anyhow::Result<Bytes> {
-        Ok(Frame {
-            physical_id: self.id,
-            message_id: MessageId::new(seq),
-            message,
-        }
-        .to_bytes()?)
-    }
-
-    /// What the simulator's 2-port pile registers with.
+    /// What the simulator's 2-port pile registers with (message id 0).
     fn register(&self) -> anyhow::Result<Bytes> {
         let (device_type, firmware_version) = sim::ids::dny_model(PORTS);
-        self.frame(
-            0,
-            Uplink::Register(Register {
+        Ok(Frame {
+            physical_id: self.id,
+            message_id: MessageId::new(0),
+            message: Uplink::Register(Register {
                 firmware_version,
                 port_count: PORTS,
                 virtual_id: 0,
@@ -145,21 +136,13 @@ impl PileId {
                 power_board_version: Some(0),
                 extra: Bytes::new(),
             }),
-        )
+        }
+        .to_bytes()?)
     }
 
     /// The simulator's idle 2-port heartbeat (220.0 V, signal 28, 30 °C).
     fn heartbeat(&self, seq: u16) -> anyhow::Result<Bytes> {
-        self.frame(
-            seq,
-            Uplink::Heartbeat(Heartbeat {
-                voltage: DeciVolts::new(2200),
-                port_status: PortStatuses::new(Bytes::from_static(&[0, 0])),
-                signal: 28,
-                temperature: Temperature::from_celsius(30).unwrap_or_default(),
-                extra: Bytes::new(),
-            }),
-        )
+        heartbeat_frame(self.id, seq, 2200)
     }
 }
 
