@@ -28,7 +28,7 @@ pub use consume::{ConsumerSpec, Delivery, HandleError, run_consumer};
 pub use error::BusError;
 pub use event::{Event, EventMeta, OutgoingEvent};
 pub use outbox::{Outbox, OutboxRelay, OutboxSink, RelayOptions};
-pub use publish::{ACK_TIMEOUT, Pending, PublishAck, Publisher};
+pub use publish::{ACK_TIMEOUT, AckError, InFlight, PublishAck, Publisher};
 pub use schema::SchemaName;
 pub use streams::{StreamSpec, ensure_streams, platform_streams};
 pub use subject::{Namespace, Token};

@@ -232,26 +232,25 @@ impl OutboxSink for Publisher {
         self.publish(event).await.map(|_| ())
     }
 
-    /// Sends the whole batch before reading any ack ([`Publisher::start`]: one round
-    /// trip to the stream per batch, not per event — awaiting each ack in turn held a
-    /// busy service's events seconds behind its commits). Acks are read in order; a
-    /// failed one is retried with the same message id before the batch stops there.
+    /// Sends the whole batch before reading any ack ([`Publisher::send_pipelined`]: one
+    /// round trip to the stream per batch, not per event — awaiting each ack in turn
+    /// held a busy service's events seconds behind its commits). Acks are read in order;
+    /// a failed one is retried with the same message id before the batch stops there.
     /// Rows after a stop are published again in the next round, and JetStream drops the
     /// copies it already stored.
     async fn deliver_all(&self, events: Vec<OutgoingEvent>) -> (usize, Option<BusError>) {
         let mut sent = Vec::with_capacity(events.len());
-        for event in events {
-            sent.push(self.start(event).await);
+        for event in &events {
+            sent.push(self.send_pipelined(event).await);
         }
-        let delivered = sent.len();
-        for (i, mut pending) in sent.into_iter().enumerate() {
-            if let Err(first) = (&mut pending).await
-                && let Err(e) = self.retry(pending.event(), first).await
+        for (i, (event, sent)) in events.iter().zip(sent).enumerate() {
+            if let Err(first) = self.first_ack(event, sent).await
+                && let Err(e) = self.retry(event, first).await
             {
                 return (i, Some(e));
             }
         }
-        (delivered, None)
+        (events.len(), None)
     }
 }
 

@@ -1,11 +1,8 @@
 //! Direct publishing with JetStream acknowledgements, for the gateway (which has no
 //! database) and for the outbox relay.
 
-use async_nats::jetstream::{self, context::PublishAckFuture, context::PublishError};
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
+use async_nats::jetstream::{self, context::PublishAckFuture};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,8 +11,12 @@ use metrics::Counter;
 
 use crate::{BusError, OutgoingEvent};
 
+mod acks;
 mod coalesce;
-use coalesce::{Coalescer, Sent};
+mod in_flight;
+pub use acks::AckError;
+use coalesce::Coalescer;
+pub use in_flight::InFlight;
 
 /// How long a publish waits for JetStream's acknowledgement before [`Publisher::retry`]
 /// sends it again with the same id: async-nats's default, named because the device
@@ -38,7 +39,7 @@ pub struct Publisher {
     js: jetstream::Context,
     retries: u32,
     counted: Arc<Acked>,
-    /// Set by [`Publisher::coalescing`]: [`Publisher::start`] and
+    /// Set by [`Publisher::coalescing`]: [`Publisher::dispatch`] and
     /// [`Publisher::publish_core`] queue their messages for one task to hand over.
     coalescer: Option<Coalescer>,
 }
@@ -60,16 +61,13 @@ struct Acked {
 }
 
 impl Acked {
-    fn count(&self, ack: &jetstream::publish::PublishAck) -> PublishAck {
+    fn count(&self, ack: PublishAck) -> PublishAck {
         if ack.duplicate {
             self.duplicate.increment(1);
         } else {
             self.stored.increment(1);
         }
-        PublishAck {
-            sequence: ack.sequence,
-            duplicate: ack.duplicate,
-        }
+        ack
     }
 }
 
@@ -86,13 +84,13 @@ impl Publisher {
         }
     }
 
-    /// Sends what [`Publisher::start`] and [`Publisher::publish_core`] are given through
+    /// Sends what [`Publisher::dispatch`] and [`Publisher::publish_core`] are given through
     /// one task, which hands the messages of every task ready at the time to the NATS
     /// client together, so that it writes them in one go (`publish/coalesce.rs`). For a
     /// process where many tasks publish small messages at a high rate: the gateway. Needs
     /// a Tokio runtime.
     pub fn coalescing(mut self) -> Self {
-        self.coalescer = Some(Coalescer::start(self.js.clone()));
+        self.coalescer = Some(Coalescer::start(self.clone()));
         self
     }
 
@@ -117,26 +115,26 @@ impl Publisher {
         }
     }
 
-    /// Sends `event` and returns at once; await the [`Pending`] for the stream's ack (the
-    /// first attempt only). After a failed first attempt call [`Publisher::retry`], which
-    /// continues exactly as [`Publisher::publish`] does after one. Lets a caller keep
-    /// several events of one source in flight, in order, and confirm them in order.
-    pub async fn start(&self, event: OutgoingEvent) -> Pending {
-        let ack = match &self.coalescer {
-            Some(c) => match c.stored(&event).await {
-                Some(sent) => Ack::Queued(sent),
-                None => Ack::Failed(Some(coalescer_gone(&event.subject))),
-            },
-            None => match self.send_pipelined(&event).await {
-                Ok(f) => Ack::Sent(Box::pin(f.into_future())),
-                Err(e) => Ack::Failed(Some(e)),
-            },
-        };
-        Pending {
-            event,
-            ack,
-            counted: self.counted.clone(),
+    /// Sends `event` and returns once it is on its way, counted in `in_flight` until it
+    /// is settled: stored, or retried as [`Publisher::publish`] retries and then logged.
+    /// A source's events are sent in the order given; it waits on `in_flight` only when
+    /// it must (for room in a window, or for its events to be stored before something
+    /// that depends on them), so an ack nobody waits for wakes nobody.
+    pub async fn dispatch(&self, event: OutgoingEvent, in_flight: &InFlight) {
+        if let Some(c) = &self.coalescer {
+            return c.dispatch(event, in_flight).await;
         }
+        in_flight.sent();
+        let sent = self.send_pipelined(&event).await;
+        let (this, in_flight) = (self.clone(), in_flight.clone());
+        tokio::spawn(async move {
+            if let Err(e) = this.first_ack(&event, sent).await
+                && let Err(err) = this.retry(&event, e).await
+            {
+                tracing::error!(error = %err, subject = %event.subject, "event not published");
+            }
+            in_flight.done();
+        });
     }
 
     /// The retries of [`Publisher::publish`] after its first attempt failed with `first`:
@@ -180,86 +178,23 @@ impl Publisher {
             .map_err(|e| BusError::publish(&event.subject, e))
     }
 
-    async fn send(&self, event: &OutgoingEvent) -> Result<PublishAck, BusError> {
-        let ack = self
-            .send_pipelined(event)
-            .await?
+    /// The outcome of a [`Publisher::send_pipelined`]: its ack, counted.
+    pub async fn first_ack(
+        &self,
+        event: &OutgoingEvent,
+        sent: Result<PublishAckFuture, BusError>,
+    ) -> Result<PublishAck, BusError> {
+        let ack = sent?
             .await
             .map_err(|e| BusError::publish(&event.subject, e))?;
-        Ok(self.counted.count(&ack))
-    }
-}
-
-/// The coalescing task has ended (the runtime is shutting down): `subject` was not sent.
-fn coalescer_gone(subject: &str) -> BusError {
-    BusError::publish(
-        subject,
-        std::io::Error::other("the publishing task has ended"),
-    )
-}
-
-type AckFuture =
-    Pin<Box<dyn Future<Output = Result<jetstream::publish::PublishAck, PublishError>> + Send>>;
-
-/// An event sent by [`Publisher::start`] whose acknowledgement is still to be read.
-/// Polling it (it is `Unpin`) gives the first attempt's outcome; it may be polled from a
-/// `select!` repeatedly without losing the ack. Dropped unawaited, the ack is not read
-/// and nobody learns whether the event was stored.
-#[must_use = "await the ack, or the event may be lost unnoticed"]
-pub struct Pending {
-    event: OutgoingEvent,
-    ack: Ack,
-    counted: Arc<Acked>,
-}
-
-enum Ack {
-    /// Queued for the coalescing task, which sends it and gives back its ack future.
-    Queued(Sent),
-    /// The ack on its way.
-    Sent(AckFuture),
-    /// Why the send failed (taken once reported).
-    Failed(Option<BusError>),
-}
-
-impl Pending {
-    pub fn event(&self) -> &OutgoingEvent {
-        &self.event
+        Ok(self.counted.count(PublishAck {
+            sequence: ack.sequence,
+            duplicate: ack.duplicate,
+        }))
     }
 
-    pub fn into_event(self) -> OutgoingEvent {
-        self.event
-    }
-}
-
-impl Future for Pending {
-    type Output = Result<PublishAck, BusError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        loop {
-            match &mut this.ack {
-                Ack::Queued(sent) => {
-                    this.ack = match std::task::ready!(Pin::new(sent).poll(cx)) {
-                        Ok(Ok(f)) => Ack::Sent(Box::pin(f.into_future())),
-                        Ok(Err(e)) => Ack::Failed(Some(BusError::publish(&this.event.subject, e))),
-                        Err(_) => Ack::Failed(Some(coalescer_gone(&this.event.subject))),
-                    };
-                }
-                Ack::Sent(fut) => {
-                    return fut.as_mut().poll(cx).map(|r| match r {
-                        Ok(ack) => Ok(this.counted.count(&ack)),
-                        Err(e) => Err(BusError::publish(&this.event.subject, e)),
-                    });
-                }
-                Ack::Failed(e) => {
-                    return Poll::Ready(Err(e.take().unwrap_or_else(|| {
-                        BusError::publish(
-                            &this.event.subject,
-                            std::io::Error::other("polled again"),
-                        )
-                    })));
-                }
-            }
-        }
+    async fn send(&self, event: &OutgoingEvent) -> Result<PublishAck, BusError> {
+        let sent = self.send_pipelined(event).await;
+        self.first_ack(event, sent).await
     }
 }

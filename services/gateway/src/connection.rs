@@ -6,9 +6,10 @@
 //! it is readable, into a buffer on the thread's stack (`read_some`); the protocol
 //! decoders keep what belongs to an unfinished frame.
 //!
-//! Events of one connection are sent in order and their acknowledgements read in order,
-//! at most [`ACK_WINDOW`] outstanding. Guarantee kept: every event is acknowledged by
-//! the stream (or retried and logged as `Publisher::publish` does) before the connection
+//! Events of one connection are sent in order, at most [`ACK_WINDOW`] unsettled; the
+//! publisher reads their acknowledgements (and retries a failure as `Publisher::publish`
+//! does, then logs it) without waking the connection, which waits only when its window is
+//! full or when it must. Guarantee kept: every event is settled before the connection
 //! hands a frame to a command in flight (so the command's caller finds the frame's
 //! events stored), before it asks for a card decision, and before the connection's own
 //! `disconnected` event; the stream stores a connection's events in the order they
@@ -16,8 +17,6 @@
 
 mod outbox;
 
-use std::collections::VecDeque;
-use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,7 +62,7 @@ fn heartbeat_period(p: Protocol) -> Duration {
 
 /// Commands waiting for a connection's task to take them.
 const COMMAND_QUEUE: usize = 64;
-/// Events of one connection sent and not yet acknowledged.
+/// Events of one connection sent and not yet settled (stored, or retried and logged).
 pub(crate) const ACK_WINDOW: usize = 32;
 /// Card decisions of one connection waiting to be written (each is one swipe).
 const CARD_ANSWERS: usize = 4;
@@ -224,8 +223,8 @@ pub async fn serve(
     tokio::pin!(stopped);
     let mut claim: Option<u64> = None;
     let mut record: Option<SessionRecord> = None;
-    // Events sent, acknowledgements not yet read (oldest first).
-    let mut acks: VecDeque<bus::Pending> = VecDeque::new();
+    // Events sent and not yet settled.
+    let in_flight = bus::InFlight::new();
     // Commands for this connection's devices: queued by `control::executing` once the
     // device is known (the queue exists from then on), run by the executor.
     let mut commands_rx: Option<mpsc::Receiver<Box<Job>>> = None;
@@ -265,19 +264,6 @@ pub async fn serve(
             } else {
                 (DisconnectReason::Replaced, "a newer connection took over".into())
             },
-            r = poll_fn(|cx| match acks.front_mut() {
-                Some(p) => std::future::Future::poll(std::pin::Pin::new(p), cx),
-                None => std::task::Poll::Pending,
-            }), if !acks.is_empty() => {
-                if let Some(p) = acks.pop_front() {
-                    confirmed(&shared, p, r).await;
-                }
-                if acks.is_empty() {
-                    // Free the queue of an idle connection.
-                    acks = VecDeque::new();
-                }
-                continue;
-            }
             Some(job) = recv_opt(&mut commands_rx) => {
                 if let Some(ex) = commands.as_mut() {
                     let effects = ex.submit(job.plan, job.reply, std::time::Instant::now());
@@ -323,7 +309,7 @@ pub async fn serve(
                     // Periodic port snapshots and GN socket liveness: events only.
                     for o in session.as_mut().map(|s| s.tick(Utc::now())).unwrap_or_default() {
                         if let Output::Event(e) = o {
-                            publish(&shared, &e, &conn, &mut acks).await;
+                            publish(&shared, &e, &conn, &in_flight).await;
                         }
                     }
                     if last_seen.tick() && let (Some(d), Some(record)) = (&device, &record) {
@@ -403,7 +389,7 @@ pub async fn serve(
                         device = Some(key);
                     }
                     Output::Answer(frame) => out.send(&stream, frame),
-                    Output::Event(e) => publish(&shared, &e, &conn, &mut acks).await,
+                    Output::Event(e) => publish(&shared, &e, &conn, &in_flight).await,
                     Output::Raw { device_id, frame } => {
                         shared.publish_raw(&device_id, &frame).await
                     }
@@ -417,13 +403,13 @@ pub async fn serve(
                         {
                             // A command waits: whoever gets its result must find this
                             // frame's events stored.
-                            drain(&shared, &mut acks).await;
+                            in_flight.settled().await;
                             let effects = ex.on_reply(&reply, std::time::Instant::now());
                             apply(effects, &stream, &mut out, &shared.replica);
                         }
                     }
                     Output::CardDecision(q) => {
-                        drain(&shared, &mut acks).await;
+                        in_flight.settled().await;
                         let tx = cards
                             .get_or_insert_with(|| mpsc::channel(CARD_ANSWERS))
                             .0
@@ -444,7 +430,7 @@ pub async fn serve(
             );
         }
     };
-    drain(&shared, &mut acks).await;
+    in_flight.settled().await;
     // A replaced connection's sockets live on in the new connection.
     if reason != DisconnectReason::Replaced {
         for o in session
@@ -453,10 +439,10 @@ pub async fn serve(
             .unwrap_or_default()
         {
             if let Output::Event(e) = o {
-                publish(&shared, &e, &conn, &mut acks).await;
+                publish(&shared, &e, &conn, &in_flight).await;
             }
         }
-        drain(&shared, &mut acks).await;
+        in_flight.settled().await;
     }
     if let Some(ex) = commands.as_mut() {
         for (waiter, mut result) in ex.close(&format!("{reason:?} {detail}")) {
@@ -490,47 +476,12 @@ pub async fn serve(
     tracing::debug!(peer = %peer, ?reason, %detail, "device connection closed");
 }
 
-/// Sends a device event; its acknowledgement is read later, in order, by the
-/// connection (at most [`ACK_WINDOW`] outstanding: beyond that the oldest is awaited).
-async fn publish(
-    shared: &Shared,
-    e: &DeviceEvent,
-    conn: &ConnInfo,
-    acks: &mut VecDeque<bus::Pending>,
-) {
+/// Sends a device event, once fewer than [`ACK_WINDOW`] of the connection's are unsettled.
+async fn publish(shared: &Shared, e: &DeviceEvent, conn: &ConnInfo, in_flight: &bus::InFlight) {
     let ev = events::outgoing(&shared.bus.namespace, e, conn);
-    if acks.len() >= ACK_WINDOW
-        && let Some(mut oldest) = acks.pop_front()
-    {
-        let r = (&mut oldest).await;
-        confirmed(shared, oldest, r).await;
-    }
-    acks.push_back(shared.publisher.start(ev).await);
+    in_flight.at_most(ACK_WINDOW - 1).await;
+    shared.publisher.dispatch(ev, in_flight).await;
     shared.counters.event(e.kind());
-}
-
-/// An event's first acknowledgement came back; a failure is retried as
-/// `Publisher::publish` retries, then logged.
-async fn confirmed(
-    shared: &Shared,
-    p: bus::Pending,
-    first: Result<bus::PublishAck, bus::BusError>,
-) {
-    if let Err(e) = first {
-        let ev = p.into_event();
-        if let Err(err) = shared.publisher.retry(&ev, e).await {
-            tracing::error!(error = %err, subject = %ev.subject, "device event not published");
-        }
-    }
-}
-
-/// Reads every outstanding acknowledgement (retrying failures).
-async fn drain(shared: &Shared, acks: &mut VecDeque<bus::Pending>) {
-    while let Some(mut p) = acks.pop_front() {
-        let r = (&mut p).await;
-        confirmed(shared, p, r).await;
-    }
-    *acks = VecDeque::new();
 }
 
 /// Carries out what the executor decided: frames to the device (a device that does not

@@ -55,11 +55,11 @@ impl Shared {
         shutdown: CancellationToken,
     ) -> Self {
         Self {
-            // Each connection keeps up to `ACK_WINDOW` acks outstanding and reads them
-            // only between its own sends: a global in-flight cap below the sum of the
-            // windows (async-nats's default is 5,000) would let connections blocked on
-            // it hold every permit, and no ack would ever be read. One more per
-            // connection for its `disconnected` event, and some for transfers.
+            // Device events go through the coalescing task, which reads their acks
+            // itself; the context carries what is published directly: retries (up to
+            // `ACK_WINDOW` per connection while JetStream fails), each connection's
+            // `disconnected` event and transfers. A cap below that sum (async-nats's
+            // default is 5,000) would only make them queue for permits.
             publisher: bus::Publisher::new(
                 async_nats::jetstream::ContextBuilder::new()
                     .timeout(bus::ACK_TIMEOUT)

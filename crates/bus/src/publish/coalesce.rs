@@ -10,12 +10,15 @@
 //! thread's turn at its I/O driver), then hands the lot to the client, which writes it in
 //! one go. An idle thread reaches its driver at once, so a lone message waits for nothing.
 
-use async_nats::jetstream::{self, context::PublishAckFuture, context::PublishError};
+use std::sync::Arc;
+
 use async_nats::{Subject, header::HeaderMap};
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
-use crate::OutgoingEvent;
+use super::acks::{self, AckError, AckResult, Acks, Settle};
+use super::{InFlight, Publisher};
+use crate::{BusError, OutgoingEvent};
 
 /// Messages queued and not yet handed to the client: a bound, so a publisher waits (as it
 /// would for the client's own channel) instead of queueing without end.
@@ -23,16 +26,17 @@ const QUEUE: usize = 8192;
 /// Messages taken per round at most.
 const ROUND: usize = 1024;
 
-/// The answer to a queued JetStream publish: the ack on its way, or why it was not sent.
-pub(crate) type Sent = oneshot::Receiver<Result<PublishAckFuture, PublishError>>;
+/// An event waiting for its ack: kept for a retry, counted in its source's window.
+type Unsettled = (OutgoingEvent, InFlight);
 
 enum Queued {
-    /// A JetStream publish whose ack future goes back to the publisher.
+    /// A JetStream publish; its ack settles the waiter of `token`.
     Stored {
         subject: Subject,
+        reply: Subject,
+        token: u64,
         headers: HeaderMap,
         payload: Bytes,
-        sent: oneshot::Sender<Result<PublishAckFuture, PublishError>>,
     },
     /// A core NATS publish, nobody waiting for it.
     Core { subject: Subject, payload: Bytes },
@@ -42,27 +46,47 @@ enum Queued {
 #[derive(Clone)]
 pub(crate) struct Coalescer {
     tx: mpsc::Sender<Queued>,
+    settler: Arc<Settler>,
+}
+
+/// Where unsettled events wait, and what settles them.
+struct Settler {
+    acks: Acks<Unsettled>,
+    /// The same publisher without coalescing: retries, counts acks.
+    plain: Publisher,
 }
 
 impl Coalescer {
-    /// Starts the task that hands queued messages to `js`'s client (needs a Tokio runtime).
-    pub(crate) fn start(js: jetstream::Context) -> Self {
+    /// Starts the task that hands queued messages to `plain`'s client and the one that
+    /// reads their acks (needs a Tokio runtime).
+    pub(crate) fn start(plain: Publisher) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(js, rx));
-        Self { tx }
+        let settler = Arc::new(Settler {
+            acks: Acks::new(&plain.js.client().new_inbox()),
+            plain,
+        });
+        tokio::spawn(run(settler.clone(), rx));
+        Self { tx, settler }
     }
 
-    /// Queues `event` for JetStream; the receiver gives what `publish_with_headers` gave.
-    /// `None` when the task is gone (the runtime is shutting down).
-    pub(crate) async fn stored(&self, event: &OutgoingEvent) -> Option<Sent> {
-        let (sent, rx) = oneshot::channel();
+    /// Queues `event` for JetStream, counted in `in_flight` until it is settled.
+    pub(crate) async fn dispatch(&self, event: OutgoingEvent, in_flight: &InFlight) {
+        in_flight.sent();
+        let subject = event.subject.clone().into();
+        let headers = event.meta.to_headers();
+        let payload = event.payload.clone();
+        let (token, reply) = self.settler.acks.register((event, in_flight.clone()));
         let queued = Queued::Stored {
-            subject: event.subject.clone().into(),
-            headers: event.meta.to_headers(),
-            payload: event.payload.clone(),
-            sent,
+            subject,
+            reply: reply.into(),
+            token,
+            headers,
+            payload,
         };
-        self.tx.send(queued).await.ok().map(|()| rx)
+        if self.tx.send(queued).await.is_err() {
+            self.settler
+                .not_sent(token, "the publishing task has ended");
+        }
     }
 
     /// Queues a core NATS publish; false when the task is gone.
@@ -74,8 +98,55 @@ impl Coalescer {
     }
 }
 
-async fn run(js: jetstream::Context, mut rx: mpsc::Receiver<Queued>) {
-    let client = js.client();
+impl Settler {
+    fn not_sent(&self, token: u64, why: &str) {
+        if let Some(w) = self.acks.take(token) {
+            self.settle(w, Err(AckError::NotSent(why.to_owned())));
+        }
+    }
+}
+
+impl Settle for Settler {
+    type Item = Unsettled;
+
+    fn acks(&self) -> &Acks<Unsettled> {
+        &self.acks
+    }
+
+    /// An event's first attempt ended: counted if stored, else retried as
+    /// [`Publisher::publish`] retries (in a task of its own), then logged if still not
+    /// stored. Either way its source's window gets the room back afterwards.
+    fn settle(&self, (event, in_flight): Unsettled, first: AckResult) {
+        match first {
+            Ok(ack) => {
+                self.plain.counted.count(ack);
+                in_flight.done();
+            }
+            Err(e) => {
+                let plain = self.plain.clone();
+                tokio::spawn(async move {
+                    let first = BusError::publish(&event.subject, e);
+                    if let Err(err) = plain.retry(&event, first).await {
+                        tracing::error!(error = %err, subject = %event.subject, "event not published");
+                    }
+                    in_flight.done();
+                });
+            }
+        }
+    }
+}
+
+async fn run(settler: Arc<Settler>, mut rx: mpsc::Receiver<Queued>) {
+    let client = settler.plain.js.client();
+    // Subscribed before the first publish goes out: the client sends its commands in
+    // order, so no ack can come before the subscription.
+    match client.subscribe(settler.acks.wildcard()).await {
+        Ok(sub) => {
+            tokio::spawn(acks::read(sub, settler.clone()));
+        }
+        // The client is closed: every publish below fails too, and is retried and logged.
+        Err(e) => tracing::error!(error = %e, "cannot subscribe to publish acknowledgements"),
+    }
     let mut round = Vec::with_capacity(ROUND);
     loop {
         if rx.recv_many(&mut round, ROUND).await == 0 {
@@ -93,12 +164,17 @@ async fn run(js: jetstream::Context, mut rx: mpsc::Receiver<Queued>) {
             match q {
                 Queued::Stored {
                     subject,
+                    reply,
+                    token,
                     headers,
                     payload,
-                    sent,
                 } => {
-                    // A publisher that gave up no longer reads the ack; nothing to do.
-                    let _ = sent.send(js.publish_with_headers(subject, headers, payload).await);
+                    if let Err(e) = client
+                        .publish_with_reply_and_headers(subject, reply, headers, payload)
+                        .await
+                    {
+                        settler.not_sent(token, &e.to_string());
+                    }
                 }
                 Queued::Core { subject, payload } => {
                     if let Err(e) = client.publish(subject, payload).await {

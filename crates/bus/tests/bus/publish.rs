@@ -1,4 +1,4 @@
-use bus::Publisher;
+use bus::{InFlight, Publisher};
 
 use crate::{Fixture, Ping};
 
@@ -67,9 +67,9 @@ async fn streams_are_declared_idempotently_and_updated() {
     );
 }
 
-/// Many tasks publishing through one coalescing publisher: every event is stored once
-/// and acknowledged to its own publisher, each task's events in the order it sent them;
-/// core messages go through the same queue and are stored as well.
+/// Many tasks publishing through one coalescing publisher: every event is stored once,
+/// each task's events in the order it sent them, and a task's count of unsettled events
+/// comes back to zero; core messages go through the same queue and are stored as well.
 #[tokio::test]
 async fn a_coalescing_publisher_stores_every_tasks_events_in_its_order() {
     const TASKS: i64 = 20;
@@ -85,32 +85,34 @@ async fn a_coalescing_publisher_stores_every_tasks_events_in_its_order() {
                 .collect::<Vec<_>>(),
         );
         tasks.spawn(async move {
-            let mut pending = std::collections::VecDeque::new();
+            let in_flight = InFlight::new();
             for ev in events {
-                pending.push_back(publisher.start(ev).await);
+                // A window of 8, as a device connection keeps one.
+                in_flight.at_most(7).await;
+                publisher.dispatch(ev, &in_flight).await;
             }
-            let mut sequences = Vec::new();
-            for p in pending {
-                let ack = p.await.unwrap();
-                assert!(!ack.duplicate);
-                sequences.push(ack.sequence);
-            }
-            sequences
+            in_flight.settled().await;
+            assert!(in_flight.is_empty());
         });
     }
-    let mut all = Vec::new();
-    while let Some(sequences) = tasks.join_next().await {
-        let sequences = sequences.unwrap();
-        assert!(
-            sequences.windows(2).all(|w| w[0] < w[1]),
-            "one task's events were stored out of order: {sequences:?}"
-        );
-        all.extend(sequences);
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
     }
-    all.sort_unstable();
-    all.dedup();
-    assert_eq!(all.len() as i64, TASKS * EACH);
+    // Settled means stored: no waiting for the stream here.
     assert_eq!(fx.stored().await, (TASKS * EACH) as u64);
+    let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
+    let mut next = vec![0i64; TASKS as usize];
+    for seq in 1..=(TASKS * EACH) as u64 {
+        let raw = stream.get_raw_message(seq).await.unwrap();
+        let ping = <Ping as prost::Message>::decode(raw.payload.as_ref()).unwrap();
+        let (task, i) = (ping.amount_fen / 1000, ping.amount_fen % 1000);
+        assert_eq!(
+            i, next[task as usize],
+            "task {task}'s events stored out of order or twice"
+        );
+        next[task as usize] += 1;
+    }
+    assert!(next.iter().all(|n| *n == EACH));
 
     // Core messages: no ack, but the stream stores them; wait for them to land.
     for i in 0..10 {
@@ -126,4 +128,33 @@ async fn a_coalescing_publisher_stores_every_tasks_events_in_its_order() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// The coalescing publisher reads its acks itself: a duplicate is stored once, and a
+/// subject that no stream takes is recognised at once (JetStream's "no responders"),
+/// retried and given up within the retries' pauses instead of waiting out the ack
+/// timeout, without a message stored.
+#[tokio::test]
+async fn a_coalescing_publisher_settles_duplicates_and_subjects_no_stream_takes() {
+    let fx = Fixture::new().await;
+    let publisher = Publisher::new(fx.bus.jetstream.clone()).coalescing();
+    let in_flight = InFlight::new();
+    let ev = fx.ping("once", 1);
+    publisher.dispatch(ev.clone(), &in_flight).await;
+    publisher.dispatch(ev, &in_flight).await;
+    in_flight.settled().await;
+    assert_eq!(fx.stored().await, 1);
+
+    let mut stray = fx.ping("stray", 2);
+    stray.subject = fx.bus.namespace.subject(&["elsewhere", "nowhere"]);
+    let started = std::time::Instant::now();
+    publisher.dispatch(stray, &in_flight).await;
+    assert_eq!(in_flight.len(), 1);
+    in_flight.settled().await;
+    assert!(
+        started.elapsed() < bus::ACK_TIMEOUT,
+        "waited out the ack timeout: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(fx.stored().await, 1);
 }
