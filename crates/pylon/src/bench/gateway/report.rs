@@ -208,18 +208,19 @@ impl Report {
         if !self.ingest.is_empty() {
             println!("### Ingest (events stored in PYLON_DEVICE)\n");
             println!(
-                "| run | raw frames | idle piles | load piles × speed | offered/s | stored/s | slowest–fastest second | raw stored/s | backlog growth | vs plain publish | CPU µs per event gateway / NATS | CPU cores gateway / NATS / bench / other, machine busy | gateway RSS at the end |"
+                "| run | raw frames | idle piles | load piles × speed | offered / written/s | stored/s | slowest–fastest second | raw stored/s | backlog growth | vs plain publish | CPU µs per event gateway / NATS | CPU cores gateway / NATS / bench / other, machine busy | gateway RSS at the end |"
             );
             println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             for i in &self.ingest {
                 println!(
-                    "| {} | {} | {} | {} × {} | {:.0} | **{:.0}** | {:.0}–{:.0} | {:.0} | {} | {} | {:.0} / {:.0} | {} | {:.0} MiB |",
+                    "| {} | {} | {} | {} × {} | {:.0} / {:.0} | **{:.0}** | {:.0}–{:.0} | {:.0} | {} | {} | {:.0} / {:.0} | {} | {:.0} MiB |",
                     i.label,
                     on_off(i.raw_frames),
                     i.idle_piles,
                     i.load_piles,
                     i.speed,
                     i.offered_per_s,
+                    i.frames_sent_per_s,
                     i.events_per_s,
                     i.min_1s,
                     i.max_1s,
