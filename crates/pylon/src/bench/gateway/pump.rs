@@ -20,7 +20,7 @@
 //!
 //! Offered more than the gateway takes, the piles hold back: a turn writes nothing while
 //! more than [`BACKLOG_PER_PILE`] frames per pile (beyond the answers not yet read) are
-//! unanswered, as a real pile waits for its answers. Until 2026-11-28 the load wrote
+//! unanswered, as a real pile waits for its answers. Until 2026-11-27 the load wrote
 //! every frame offered into the sockets' buffers: at 45,000/s offered against a gateway
 //! taking 23,000 it spent 0.35 cores, half of them on frames that only queued, on the
 //! cores the gateway and NATS are measured on.
