@@ -158,3 +158,24 @@ async fn a_coalescing_publisher_settles_duplicates_and_subjects_no_stream_takes(
     );
     assert_eq!(fx.stored().await, 1);
 }
+
+/// Without coalescing, `dispatch` sends in the caller's order and settles each event
+/// once its ack came: settled means stored, in order.
+#[tokio::test]
+async fn dispatch_without_coalescing_stores_in_order_and_settles() {
+    let fx = Fixture::new().await;
+    let publisher = Publisher::new(fx.bus.jetstream.clone());
+    let in_flight = InFlight::new();
+    for i in 0..20 {
+        in_flight.at_most(3).await;
+        publisher.dispatch(fx.ping("plain", i), &in_flight).await;
+    }
+    in_flight.settled().await;
+    assert_eq!(fx.stored().await, 20);
+    let stream = fx.bus.jetstream.get_stream(&fx.stream.name).await.unwrap();
+    for seq in 1..=20u64 {
+        let raw = stream.get_raw_message(seq).await.unwrap();
+        let ping = <Ping as prost::Message>::decode(raw.payload.as_ref()).unwrap();
+        assert_eq!(ping.amount_fen, seq as i64 - 1);
+    }
+}
