@@ -124,6 +124,14 @@ impl<T> Acks<T> {
         overdue
     }
 
+    /// Every waiter, taken.
+    fn take_all(&self) -> Vec<T> {
+        std::mem::take(&mut *self.lock())
+            .into_values()
+            .map(|w| w.item)
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Waiter<T>>> {
         // A panic while holding the map cannot leave it inconsistent (single calls).
         self.waiting.lock().unwrap_or_else(|p| p.into_inner())
@@ -148,7 +156,7 @@ pub(crate) async fn read<S: Settle>(mut sub: Subscriber, s: std::sync::Arc<S>) {
         tokio::select! {
             m = sub.next() => match m {
                 Some(m) => batch.push(m),
-                None => return,
+                None => break,
             },
             _ = sweep.tick() => {
                 for item in acks.expire(Instant::now()) {
@@ -167,6 +175,17 @@ pub(crate) async fn read<S: Settle>(mut sub: Subscriber, s: std::sync::Arc<S>) {
         for (item, r) in acks.deliver(&mut batch) {
             s.settle(item, r);
         }
+    }
+    // The client closed the subscription (it is shutting down): no ack will come for
+    // what still waits, which is settled now (its retries fail and are logged) rather
+    // than waiting for ever.
+    for item in acks.take_all() {
+        s.settle(
+            item,
+            Err(AckError::NotSent(
+                "the acknowledgements' subscription ended".into(),
+            )),
+        );
     }
 }
 
@@ -291,6 +310,15 @@ mod tests {
             ["young"]
         );
         assert!(acks.lock().is_empty());
+    }
+
+    #[test]
+    fn every_waiter_can_be_taken_at_once_in_token_order() {
+        let acks = Acks::new("_INBOX.test");
+        acks.register("a");
+        acks.register("b");
+        assert_eq!(acks.take_all(), ["a", "b"]);
+        assert!(acks.take_all().is_empty());
     }
 
     #[test]
