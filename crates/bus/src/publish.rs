@@ -128,13 +128,19 @@ impl Publisher {
         let sent = self.send_pipelined(&event).await;
         let (this, in_flight) = (self.clone(), in_flight.clone());
         tokio::spawn(async move {
-            if let Err(e) = this.first_ack(&event, sent).await
-                && let Err(err) = this.retry(&event, e).await
-            {
-                tracing::error!(error = %err, subject = %event.subject, "event not published");
+            if let Err(e) = this.first_ack(&event, sent).await {
+                this.retry_or_log(&event, e).await;
             }
             in_flight.done();
         });
+    }
+
+    /// What [`Publisher::dispatch`] does after a failed first attempt: retries as
+    /// [`Publisher::publish`] does, and logs the event if it is still not stored.
+    async fn retry_or_log(&self, event: &OutgoingEvent, first: BusError) {
+        if let Err(err) = self.retry(event, first).await {
+            tracing::error!(error = %err, subject = %event.subject, "event not published");
+        }
     }
 
     /// The retries of [`Publisher::publish`] after its first attempt failed with `first`:
@@ -179,7 +185,7 @@ impl Publisher {
     }
 
     /// The outcome of a [`Publisher::send_pipelined`]: its ack, counted.
-    pub async fn first_ack(
+    pub(crate) async fn first_ack(
         &self,
         event: &OutgoingEvent,
         sent: Result<PublishAckFuture, BusError>,

@@ -30,8 +30,8 @@ const BATCH: usize = 256;
 /// Why a coalesced publish has no ack.
 #[derive(Debug, thiserror::Error)]
 pub enum AckError {
-    #[error("no acknowledgement within {0:?}")]
-    TimedOut(Duration),
+    #[error("no acknowledgement within {ACK_TIMEOUT:?}")]
+    TimedOut,
     #[error("no stream takes this subject")]
     NoStream,
     #[error("JetStream refused the message: {code} {description}")]
@@ -56,7 +56,6 @@ pub(crate) struct Acks<T> {
     next: AtomicU64,
     /// Tokens grow with time, so the oldest waiters come first (the sweep's order).
     waiting: Mutex<BTreeMap<u64, Waiter<T>>>,
-    timeout: Duration,
 }
 
 impl<T> Acks<T> {
@@ -66,7 +65,6 @@ impl<T> Acks<T> {
             prefix: format!("{inbox}."),
             next: AtomicU64::new(0),
             waiting: Mutex::new(BTreeMap::new()),
-            timeout: ACK_TIMEOUT,
         }
     }
 
@@ -111,12 +109,12 @@ impl<T> Acks<T> {
             .collect()
     }
 
-    /// The waiters that have waited the timeout or longer at `now`, taken.
+    /// The waiters that have waited [`ACK_TIMEOUT`] or longer at `now`, taken.
     fn expire(&self, now: Instant) -> Vec<T> {
         let mut overdue = Vec::new();
         let mut waiting = self.lock();
         while let Some(entry) = waiting.first_entry() {
-            if now.duration_since(entry.get().since) < self.timeout {
+            if now.duration_since(entry.get().since) < ACK_TIMEOUT {
                 break;
             }
             overdue.push(entry.remove().item);
@@ -138,17 +136,9 @@ impl<T> Acks<T> {
     }
 }
 
-/// Settles a waiter once its ack came (or did not come in time).
-pub(crate) trait Settle {
-    type Item;
-    fn acks(&self) -> &Acks<Self::Item>;
-    fn settle(&self, item: Self::Item, outcome: AckResult);
-}
-
-/// Reads the acks of `s`'s publishes from `sub` until the client closes it, and settles
-/// every waiter with its outcome (outside the map's lock).
-pub(crate) async fn read<S: Settle>(mut sub: Subscriber, s: std::sync::Arc<S>) {
-    let acks = s.acks();
+/// Reads the acks of `acks`'s publishes from `sub` until the client closes it, and hands
+/// every waiter with its outcome to `settle` (outside the map's lock).
+pub(crate) async fn read<T>(mut sub: Subscriber, acks: &Acks<T>, settle: impl Fn(T, AckResult)) {
     let mut sweep = tokio::time::interval(SWEEP);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut batch = Vec::with_capacity(BATCH);
@@ -160,7 +150,7 @@ pub(crate) async fn read<S: Settle>(mut sub: Subscriber, s: std::sync::Arc<S>) {
             },
             _ = sweep.tick() => {
                 for item in acks.expire(Instant::now()) {
-                    s.settle(item, Err(AckError::TimedOut(acks.timeout)));
+                    settle(item, Err(AckError::TimedOut));
                 }
                 continue;
             }
@@ -173,14 +163,14 @@ pub(crate) async fn read<S: Settle>(mut sub: Subscriber, s: std::sync::Arc<S>) {
             }
         }
         for (item, r) in acks.deliver(&mut batch) {
-            s.settle(item, r);
+            settle(item, r);
         }
     }
     // The client closed the subscription (it is shutting down): no ack will come for
     // what still waits, which is settled now (its retries fail and are logged) rather
     // than waiting for ever.
     for item in acks.take_all() {
-        s.settle(
+        settle(
             item,
             Err(AckError::NotSent(
                 "the acknowledgements' subscription ended".into(),

@@ -16,7 +16,7 @@ use async_nats::{Subject, header::HeaderMap};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::acks::{self, AckError, AckResult, Acks, Settle};
+use super::acks::{self, AckError, AckResult, Acks};
 use super::{InFlight, Publisher};
 use crate::{BusError, OutgoingEvent};
 
@@ -104,14 +104,6 @@ impl Settler {
             self.settle(w, Err(AckError::NotSent(why.to_owned())));
         }
     }
-}
-
-impl Settle for Settler {
-    type Item = Unsettled;
-
-    fn acks(&self) -> &Acks<Unsettled> {
-        &self.acks
-    }
 
     /// An event's first attempt ended: counted if stored, else retried as
     /// [`Publisher::publish`] retries (in a task of its own), then logged if still not
@@ -126,9 +118,7 @@ impl Settle for Settler {
                 let plain = self.plain.clone();
                 tokio::spawn(async move {
                     let first = BusError::publish(&event.subject, e);
-                    if let Err(err) = plain.retry(&event, first).await {
-                        tracing::error!(error = %err, subject = %event.subject, "event not published");
-                    }
+                    plain.retry_or_log(&event, first).await;
                     in_flight.done();
                 });
             }
@@ -142,7 +132,10 @@ async fn run(settler: Arc<Settler>, mut rx: mpsc::Receiver<Queued>) {
     // order, so no ack can come before the subscription.
     match client.subscribe(settler.acks.wildcard()).await {
         Ok(sub) => {
-            tokio::spawn(acks::read(sub, settler.clone()));
+            let settler = settler.clone();
+            tokio::spawn(async move {
+                acks::read(sub, &settler.acks, |w, r| settler.settle(w, r)).await;
+            });
         }
         // The client is closed: every publish below fails too, and is retried and logged.
         Err(e) => tracing::error!(error = %e, "cannot subscribe to publish acknowledgements"),
