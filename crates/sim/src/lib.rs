@@ -41,6 +41,11 @@ use tokio::sync::mpsc;
 pub use clock::{Clock, SimTime};
 pub use config::{Faults, NetConfig, PileConfig, Profile, Protocol};
 pub use curve::PowerCurve;
+/// A DNY pile's frames without its state, for loads that send them themselves.
+pub use dny::{
+    VOLTAGE_DV as DNY_VOLTAGE_DV, heartbeat_uplink as dny_heartbeat,
+    register_uplink as dny_register,
+};
 pub use error::SimError;
 pub use event::{DisconnectReason, EventStream, FleetEvent, OrderRef, PortRef, SimEvent};
 pub use faults::{Alarm, EndReason, Malformed, PortFault};

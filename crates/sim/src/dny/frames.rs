@@ -14,12 +14,40 @@ use super::{Charge, DnyPile};
 use crate::faults::Malformed;
 
 /// Supply voltage the piles report (220.0 V).
-pub(super) const VOLTAGE_DV: u16 = 2200;
+pub const VOLTAGE_DV: u16 = 2200;
 /// Signal strength the piles report (CSQ-like).
 const SIGNAL: u8 = 28;
 /// Device and port temperatures (°C).
 const DEVICE_C: i16 = 30;
 const AMBIENT_C: i16 = 25;
+
+/// The register message of a simulated pile with `ports` ports and `model` (device
+/// type and firmware version: `ids::dny_model` until an upgrade changes the firmware);
+/// for loads that send a pile's frames without its state too.
+pub fn register_uplink(ports: u8, model: (u8, u16), work_mode: u8) -> Uplink {
+    let (device_type, firmware_version) = model;
+    Uplink::Register(Register {
+        firmware_version,
+        port_count: ports,
+        virtual_id: 0,
+        device_type,
+        work_mode,
+        power_board_version: Some(0),
+        extra: Bytes::new(),
+    })
+}
+
+/// The 0x21 heartbeat of a simulated pile: `voltage_dv` (the piles report
+/// [`VOLTAGE_DV`]) and a status code per port.
+pub fn heartbeat_uplink(voltage_dv: u16, port_status: Bytes) -> Uplink {
+    Uplink::Heartbeat(Heartbeat {
+        voltage: DeciVolts::new(voltage_dv),
+        port_status: PortStatuses::new(port_status),
+        signal: SIGNAL,
+        temperature: temp(DEVICE_C),
+        extra: Bytes::new(),
+    })
+}
 
 fn temp(c: i16) -> Temperature {
     Temperature::from_celsius(c).unwrap_or_default()
@@ -57,15 +85,11 @@ impl DnyPile {
     }
 
     pub(super) fn register_msg(&self) -> Uplink {
-        Uplink::Register(Register {
-            firmware_version: self.firmware,
-            port_count: u8::try_from(self.ports.len()).unwrap_or(u8::MAX),
-            virtual_id: 0,
-            device_type: self.device_type,
-            work_mode: self.params.work_mode,
-            power_board_version: Some(0),
-            extra: Bytes::new(),
-        })
+        register_uplink(
+            u8::try_from(self.ports.len()).unwrap_or(u8::MAX),
+            (self.device_type, self.firmware),
+            self.params.work_mode,
+        )
     }
 
     /// Port status codes of fact sheet §1.8.1.
@@ -82,13 +106,7 @@ impl DnyPile {
     }
 
     pub(super) fn heartbeat_msg(&self) -> Uplink {
-        Uplink::Heartbeat(Heartbeat {
-            voltage: DeciVolts::new(VOLTAGE_DV),
-            port_status: PortStatuses::new(Bytes::from(self.status_codes())),
-            signal: SIGNAL,
-            temperature: temp(DEVICE_C),
-            extra: Bytes::new(),
-        })
+        heartbeat_uplink(VOLTAGE_DV, Bytes::from(self.status_codes()))
     }
 
     pub(super) fn old_heartbeat_msg(&self, now: crate::clock::SimTime) -> Uplink {

@@ -6,6 +6,7 @@
 mod actions;
 mod commands;
 mod frames;
+pub use frames::{VOLTAGE_DV, heartbeat_uplink, register_uplink};
 mod params;
 mod reports;
 mod start_stop;

@@ -10,9 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use codec_dny::{
-    DeciVolts, Direction, Frame, Heartbeat, MessageId, PortStatuses, Temperature, Uplink,
-};
+use codec_dny::{Direction, Frame, MessageId};
 use serde::Serialize;
 
 use super::ingest::per_event;
@@ -39,8 +37,8 @@ pub struct BaselineResult {
     pub client_us_per_event: f64,
 }
 
-/// A heartbeat as the simulator's piles send it (2 ports, idle; they report 2200, i.e.
-/// 220.0 V), with message id `seq`.
+/// A heartbeat as the simulator's idle 2-port piles send it, with message id `seq` and
+/// `voltage_dv` (the piles report `sim::DNY_VOLTAGE_DV`).
 pub fn heartbeat_frame(
     id: codec_dny::PhysicalId,
     seq: u16,
@@ -49,13 +47,7 @@ pub fn heartbeat_frame(
     Ok(Frame {
         physical_id: id,
         message_id: MessageId::new(seq),
-        message: Uplink::Heartbeat(Heartbeat {
-            voltage: DeciVolts::new(voltage_dv),
-            port_status: PortStatuses::new(Bytes::from_static(&[0, 0])),
-            signal: 28,
-            temperature: Temperature::from_celsius(30).unwrap_or_default(),
-            extra: Bytes::new(),
-        }),
+        message: sim::dny_heartbeat(voltage_dv, Bytes::from_static(&[0, 0])),
     }
     .to_bytes()?)
 }
@@ -78,7 +70,7 @@ fn event(ns: &bus::Namespace, device: &str) -> bus::OutgoingEvent {
             signal: 28,
             iccid: "89860000000000000007".into(),
             firmware: String::new(),
-            voltage_dv: 2200,
+            voltage_dv: u32::from(sim::DNY_VOLTAGE_DV),
             temperature_c: Some(30),
             port_count: 2,
             reported_at: Some(bus::event::timestamp(at)),
@@ -109,7 +101,11 @@ pub async fn run(
     let devices: Vec<String> = (0..1000u32)
         .map(|i| sim::ids::dny_physical_id(i, 2).map(|id| id.to_string()))
         .collect::<Result<_, _>>()?;
-    let frame = heartbeat_frame(sim::ids::dny_physical_id(0, 2)?, 2200, 2200)?;
+    let frame = heartbeat_frame(
+        sim::ids::dny_physical_id(0, 2)?,
+        sim::DNY_VOLTAGE_DV,
+        sim::DNY_VOLTAGE_DV,
+    )?;
     let raw_json = serde_json::json!({
         "hex": codec_gn::hex::encode(&frame),
         "frame": codec_dny::describe_bytes(&frame, Direction::Up)?,

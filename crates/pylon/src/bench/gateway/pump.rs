@@ -33,7 +33,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use codec_dny::{Frame, MessageId, PhysicalId, Register, Uplink};
+use codec_dny::{Frame, MessageId, PhysicalId};
 
 use super::baseline::heartbeat_frame;
 use super::ingest::LoadOptions;
@@ -137,26 +137,17 @@ impl PileId {
 
     /// What the simulator's 2-port pile registers with (message id 0).
     fn register(&self) -> anyhow::Result<Bytes> {
-        let (device_type, firmware_version) = sim::ids::dny_model(PORTS);
         Ok(Frame {
             physical_id: self.id,
             message_id: MessageId::new(0),
-            message: Uplink::Register(Register {
-                firmware_version,
-                port_count: PORTS,
-                virtual_id: 0,
-                device_type,
-                work_mode: 0,
-                power_board_version: Some(0),
-                extra: Bytes::new(),
-            }),
+            message: sim::dny_register(PORTS, sim::ids::dny_model(PORTS), 0),
         }
         .to_bytes()?)
     }
 
     /// The simulator's idle 2-port heartbeat (220.0 V, signal 28, 30 °C).
     fn heartbeat(&self, seq: u16) -> anyhow::Result<Bytes> {
-        heartbeat_frame(self.id, seq, 2200)
+        heartbeat_frame(self.id, seq, sim::DNY_VOLTAGE_DV)
     }
 }
 
