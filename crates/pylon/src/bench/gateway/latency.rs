@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use async_nats::jetstream::consumer::{DeliverPolicy, pull};
@@ -70,12 +70,44 @@ pub struct LatencyResult {
     pub max_ms: f64,
     /// The same frames' raw frames from core NATS (`None` with raw frames off).
     pub raw: Option<Latency>,
+    /// Where the events' time went, by the clocks of the machine: the gateway's decode
+    /// time (the event's `reported_at`) and JetStream's store time split each sample.
+    pub stages: Stages,
     pub cpu: CpuUse,
 }
 
-/// Frames in flight of one probe: sequence → when its write started, and whether it
-/// belongs to the measured window.
-type Pending = Arc<Mutex<HashMap<u16, (Instant, bool)>>>;
+/// The events' latency in three stretches, each summarized on its own (percentiles of
+/// the parts do not add up to the whole's, but the stretch whose tail is long is where
+/// the whole's tail forms).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stages {
+    /// Write started → the gateway decoded the frame (the kernel's delivery, the
+    /// gateway's reading and decoding).
+    pub to_gateway: Latency,
+    /// Decoded → stored by JetStream (the gateway's publishing, NATS reading it and
+    /// storing).
+    pub to_stored: Latency,
+    /// Stored → received by the benchmark's consumer (JetStream's delivery).
+    pub to_consumer: Latency,
+}
+
+/// When a frame's event was decoded by the gateway and stored by JetStream.
+#[derive(Clone, Copy)]
+struct Stamps {
+    decoded: SystemTime,
+    stored: SystemTime,
+}
+
+/// A frame written: when, by both clocks, and whether it belongs to the measured window.
+#[derive(Clone, Copy)]
+struct Written {
+    at: Instant,
+    wall: SystemTime,
+    measured: bool,
+}
+
+/// Frames in flight of one probe, by sequence number.
+type Pending = Arc<Mutex<HashMap<u16, Written>>>;
 
 /// Runs the probes against the gateway's device port; `background` and `idle_piles`
 /// only label the result.
@@ -173,9 +205,14 @@ pub async fn run(
                 };
                 let now = Instant::now();
                 let measured = now >= measure_from;
+                let written = Written {
+                    at: now,
+                    wall: SystemTime::now(),
+                    measured,
+                };
                 for p in std::iter::once(&pending).chain(raw_pending.as_ref()) {
                     if let Ok(mut m) = p.lock() {
-                        m.insert(seq, (now, measured));
+                        m.insert(seq, written);
                     }
                 }
                 if wr.write_all(&frame).await.is_err() {
@@ -196,7 +233,13 @@ pub async fn run(
     let receiver = collect(events, in_flight, sending_ends, |msg| {
         let device = msg.subject.rsplit('.').nth(1)?;
         let ev = proto::events::DeviceHeartbeat::decode(msg.payload.as_ref()).ok()?;
-        Some((device, (ev.voltage_dv % 65_536) as u16))
+        let stamps = ev.reported_at.and_then(|t| {
+            Some(Stamps {
+                decoded: SystemTime::try_from(t).ok()?,
+                stored: SystemTime::from(msg.info().ok()?.published),
+            })
+        });
+        Some((device, (ev.voltage_dv % 65_536) as u16, stamps))
     });
     // Their raw frames, matched by the device (the subject's last token) and the DNY
     // message id, which the probes set to the sequence number.
@@ -204,7 +247,7 @@ pub async fn run(
     let raw_receiver = collect(raw_frames_in, raw_in_flight, sending_ends, |msg| {
         let device = msg.subject.rsplit('.').next()?;
         let raw = serde_json::from_slice::<RawFrame>(&msg.payload).ok()?;
-        Some((device, raw.frame.message_id))
+        Some((device, raw.frame.message_id, None))
     });
     let cpu0 = CpuSample::take(pids);
     let senders = async {
@@ -214,9 +257,10 @@ pub async fn run(
         }
         anyhow::Ok(sent)
     };
-    let (sent, mut lat, raw) = tokio::join!(senders, receiver, raw_receiver);
+    let (sent, arrived, raw) = tokio::join!(senders, receiver, raw_receiver);
     let sent = sent?;
     let cpu = cpu0.until(&CpuSample::take(pids));
+    let mut lat: Vec<Duration> = arrived.total;
     lat.sort();
     let received = lat.len() as u64;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -234,7 +278,8 @@ pub async fn run(
         p99_ms: ms(pct(&lat, 99.0)),
         p999_ms: ms(pct(&lat, 99.9)),
         max_ms: ms(lat.last().copied().unwrap_or_default()),
-        raw: raw_frames.then(|| Latency::of(raw)),
+        raw: raw_frames.then(|| Latency::of(raw.total)),
+        stages: arrived.stages,
         cpu,
     })
 }
@@ -259,14 +304,10 @@ const LATE: Duration = Duration::from_secs(5);
 struct InFlight(HashMap<String, Pending>);
 
 impl InFlight {
-    /// `device`'s frame `seq` arrived at `at`: its latency, if it was written in the
-    /// measured window.
-    fn arrived(&self, device: &str, seq: u16, at: Instant) -> Option<Duration> {
-        let sent = self.0.get(device)?.lock().ok()?.remove(&seq);
-        match sent {
-            Some((t, true)) => Some(at.duration_since(t)),
-            _ => None,
-        }
+    /// `device`'s frame `seq` arrived: how it was written, if in the measured window.
+    fn arrived(&self, device: &str, seq: u16) -> Option<Written> {
+        let sent = self.0.get(device)?.lock().ok()?.remove(&seq)?;
+        sent.measured.then_some(sent)
     }
 
     fn all_arrived(&self) -> bool {
@@ -276,29 +317,56 @@ impl InFlight {
     }
 }
 
+/// What [`collect`] measured.
+#[derive(Default)]
+struct Arrivals {
+    total: Vec<Duration>,
+    stages: Stages,
+}
+
 /// The latencies of the probes' frames as `arrivals` brings them (`identify` names a
-/// message's device and sequence number; others are skipped); ends once every frame
-/// arrived after the sending ended, or [`LATE`] after it.
+/// message's device and sequence number, and the stamps that split its time if it has
+/// them; others are skipped); ends once every frame arrived after the sending ended, or
+/// [`LATE`] after it.
 async fn collect<M>(
     arrivals: impl futures::Stream<Item = M>,
     in_flight: InFlight,
     sending_ends: Instant,
-    identify: impl Fn(&M) -> Option<(&str, u16)>,
-) -> Vec<Duration> {
-    let mut lat = Vec::new();
+    identify: impl Fn(&M) -> Option<(&str, u16, Option<Stamps>)>,
+) -> Arrivals {
+    let mut total = Vec::new();
+    let mut stages: [Vec<Duration>; 3] = Default::default();
     if in_flight.0.is_empty() {
-        return lat;
+        return Arrivals::default();
     }
     tokio::pin!(arrivals);
     while let Ok(Some(msg)) = tokio::time::timeout_at(sending_ends + LATE, arrivals.next()).await {
         let at = Instant::now();
-        if let Some(l) = identify(&msg).and_then(|(device, seq)| in_flight.arrived(device, seq, at))
+        let wall = SystemTime::now();
+        if let Some((device, seq, stamps)) = identify(&msg)
+            && let Some(written) = in_flight.arrived(device, seq)
         {
-            lat.push(l);
+            total.push(at.duration_since(written.at));
+            if let Some(s) = stamps {
+                // A clock step between two stamps reads as zero, not as a failure.
+                let gap =
+                    |from: SystemTime, to: SystemTime| to.duration_since(from).unwrap_or_default();
+                stages[0].push(gap(written.wall, s.decoded));
+                stages[1].push(gap(s.decoded, s.stored));
+                stages[2].push(gap(s.stored, wall));
+            }
         }
         if at > sending_ends && in_flight.all_arrived() {
             break;
         }
     }
-    lat
+    let [to_gateway, to_stored, to_consumer] = stages.map(Latency::of);
+    Arrivals {
+        total,
+        stages: Stages {
+            to_gateway,
+            to_stored,
+            to_consumer,
+        },
+    }
 }

@@ -301,6 +301,19 @@ impl Report {
                     raw.count, raw.p50_ms, raw.p99_ms, raw.max_ms
                 );
             }
+            let s = &l.stages;
+            let part = |x: &crate::bench::stats::Latency| {
+                format!(
+                    "p50 {:.2}, p99 **{:.2}**, max {:.2} ms",
+                    x.p50_ms, x.p99_ms, x.max_ms
+                )
+            };
+            println!(
+                "Where the events' time went (the machine's clock; the gateway's decode time, JetStream's store time): write → decoded by the gateway {}; decoded → stored {}; stored → received {}\n",
+                part(&s.to_gateway),
+                part(&s.to_stored),
+                part(&s.to_consumer)
+            );
         }
         if self.commands.measured {
             print_commands(&self.commands);
