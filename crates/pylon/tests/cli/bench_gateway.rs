@@ -74,6 +74,16 @@ async fn bench_gateway_runs_every_phase_and_its_counts_agree() {
     assert!(l["p99_ms"].as_f64().unwrap() > 0.0);
     // Raw frames are on in the main run: each probe frame's raw frame came too.
     assert_eq!(l["raw"]["count"], l["sent"], "{l}");
+    // Every event's time was split at the gateway's decode and JetStream's store, and
+    // the stretches fit inside the whole (the same clock; the whole measured last).
+    for stretch in ["to_gateway", "to_stored", "to_consumer"] {
+        let part = &l["stages"][stretch];
+        assert_eq!(part["count"], l["received"], "{stretch}: {l}");
+        assert!(
+            part["max_ms"].as_f64().unwrap() <= l["max_ms"].as_f64().unwrap() + 1.0,
+            "{stretch}: {l}"
+        );
+    }
 
     // The plain publish loops, one per message mix.
     let modes: Vec<&str> = r["baseline"]
