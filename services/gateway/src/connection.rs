@@ -41,15 +41,27 @@ use crate::listener::Shared;
 use crate::sessions::SessionRecord;
 use outbox::Outbox;
 
-/// When a connection ticks first: between half a period and a period after it opened,
-/// spread by its peer's port. Connections opened together (a fleet reconnecting after a
-/// restart, 2,500 a second) would otherwise refresh their sessions in step every minute
-/// for good: 50,000 piles connected within 24 s put 2,100 session writes a second into
-/// 24 s of every minute (docs/benchmarks.md, "Eighth machine").
-fn first_tick(peer: SocketAddr) -> Duration {
+/// When a connection ticks first: between half a period and a period after its device
+/// was identified, spread by its peer's port. Connections opened together (a fleet
+/// reconnecting after a restart, 2,500 a second) would otherwise refresh their sessions
+/// in step for good: 50,000 piles connected within 24 s put 2,100 session writes a
+/// second into 24 s of every minute (docs/benchmarks.md, "Eighth machine").
+fn first_tick(peer: SocketAddr, period: Duration) -> Duration {
     // Fibonacci hashing: consecutive ports land far apart; the top 10 bits, 0..1024.
     let spread = u64::from(peer.port()).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54;
-    TICK / 2 + (TICK / 2).mul_f64(spread as f64 / 1024.0)
+    period / 2 + (period / 2).mul_f64(spread as f64 / 1024.0)
+}
+
+/// How often a connection ticks its session. A DNY tick has nothing to do more often
+/// than its port snapshot and its `last_seen` refresh, both every 5 minutes; a GN tick
+/// also takes sockets missing from the status reports offline, which wants a finer
+/// clock. Each tick wakes the connection's task (a worker woken, a futex), which is most
+/// of what an idle connection costs (docs/benchmarks.md, "Fourteenth machine").
+fn tick_period(p: Protocol) -> Duration {
+    match p {
+        Protocol::Dny => REFRESH_EVERY,
+        Protocol::Gn => Duration::from_secs(60),
+    }
 }
 
 /// Protocol heartbeat periods (fact sheet: DNY 0x21 every 3 min, GN every minute).
@@ -68,23 +80,32 @@ pub(crate) const ACK_WINDOW: usize = 32;
 const CARD_ANSWERS: usize = 4;
 /// Bytes taken from the socket per read, on the stack.
 const READ_CHUNK: usize = 4096;
-/// How often a connection ticks its session (port snapshots, GN socket liveness).
-const TICK: Duration = Duration::from_secs(60);
-/// Ticks between refreshes of the session's `last_seen` in `device_sessions`: every
-/// 5 minutes. Nothing decides on it (commands find the replica by the record, liveness
-/// comes from the connection itself); at one refresh a minute the KV writes were a third
-/// of what 50,000 idle piles sent NATS.
-const REFRESH_TICKS: u32 = 5;
+/// How often the session's `last_seen` in `device_sessions` is refreshed. Nothing
+/// decides on it (commands find the replica by the record, liveness comes from the
+/// connection itself); at one refresh a minute the KV writes were a third of what 50,000
+/// idle piles sent NATS.
+const REFRESH_EVERY: Duration = Duration::from_secs(300);
 
-/// Whether a tick refreshes `last_seen`: every [`REFRESH_TICKS`] ticks, if anything was
-/// received since the last refresh.
-#[derive(Debug, Default)]
+/// Whether a tick refreshes `last_seen`: every `REFRESH_EVERY` worth of ticks, if
+/// anything was received since the last refresh.
+#[derive(Debug)]
 struct LastSeen {
+    /// Ticks per refresh (1 for DNY, 5 for GN).
+    every: u32,
     ticks: u32,
     received: bool,
 }
 
 impl LastSeen {
+    fn new(tick: Duration) -> Self {
+        let every = (REFRESH_EVERY.as_secs() / tick.as_secs().max(1)).max(1);
+        Self {
+            every: u32::try_from(every).unwrap_or(u32::MAX),
+            ticks: 0,
+            received: false,
+        }
+    }
+
     fn received(&mut self) {
         self.received = true;
     }
@@ -92,7 +113,7 @@ impl LastSeen {
     /// A tick; `true` when it should refresh.
     fn tick(&mut self) -> bool {
         self.ticks += 1;
-        if self.ticks < REFRESH_TICKS {
+        if self.ticks < self.every {
             return false;
         }
         self.ticks = 0;
@@ -233,13 +254,15 @@ pub async fn serve(
     let mut cards: Option<(mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>)> = None;
     let mut timeout = Duration::from_secs(cfg.handshake_timeout_secs);
     let mut idle_at = Instant::now() + timeout;
-    let mut next_tick = Instant::now() + first_tick(peer);
+    // No tick before the device is known (the handshake timeout runs meanwhile).
+    let mut next_tick = Instant::now() + timeout;
+    let mut tick = tick_period(Protocol::Gn);
     // One timer for the idle timeout, the tick and a stalled write: it may fire early
     // (the idle deadline moves with every read without touching the timer) and then
     // only re-arms.
     let timer = tokio::time::sleep_until(idle_at.min(next_tick));
     tokio::pin!(timer);
-    let mut last_seen = LastSeen::default();
+    let mut last_seen = LastSeen::new(tick);
     let (reason, detail) = loop {
         if out.failed() {
             break (
@@ -305,7 +328,7 @@ pub async fn serve(
                     );
                 }
                 if now >= next_tick {
-                    next_tick = now + TICK;
+                    next_tick = now + tick;
                     // Periodic port snapshots and GN socket liveness: events only.
                     for o in session.as_mut().map(|s| s.tick(Utc::now())).unwrap_or_default() {
                         if let Output::Event(e) = o {
@@ -378,6 +401,9 @@ pub async fn serve(
                             secs => Duration::from_secs(secs),
                         };
                         idle_at = Instant::now() + timeout;
+                        tick = tick_period(key.protocol);
+                        next_tick = Instant::now() + first_tick(peer, tick);
+                        last_seen = LastSeen::new(tick);
                         let rec = record.insert(SessionRecord {
                             replica: shared.replica.clone(),
                             protocol: key.protocol.as_str().into(),
@@ -555,25 +581,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn last_seen_is_refreshed_every_fifth_tick_when_something_was_received() {
-        let mut seen = LastSeen::default();
+    fn last_seen_is_refreshed_every_fifth_gn_tick_when_something_was_received() {
+        let mut seen = LastSeen::new(tick_period(Protocol::Gn));
         seen.received();
-        let refreshed: Vec<bool> = (0..REFRESH_TICKS).map(|_| seen.tick()).collect();
+        let refreshed: Vec<bool> = (0..5).map(|_| seen.tick()).collect();
         assert_eq!(refreshed, [false, false, false, false, true]);
         // A quiet period: nothing to refresh at its fifth tick.
-        assert!((0..REFRESH_TICKS).all(|_| !seen.tick()));
+        assert!((0..5).all(|_| !seen.tick()));
         seen.received();
         assert!(
             !seen.tick(),
             "received early in the period, refreshed at its end"
         );
-        assert!((1..REFRESH_TICKS).map(|_| seen.tick()).last().unwrap());
+        assert!((1..5).map(|_| seen.tick()).last().unwrap());
+    }
+
+    #[test]
+    fn a_dny_connection_ticks_once_per_refresh_and_snapshot_period() {
+        assert_eq!(tick_period(Protocol::Dny), REFRESH_EVERY);
+        assert_eq!(
+            tick_period(Protocol::Dny),
+            crate::domain::dny::SNAPSHOT_PERIOD.to_std().unwrap()
+        );
+        let mut seen = LastSeen::new(tick_period(Protocol::Dny));
+        assert!(!seen.tick(), "nothing received: nothing to refresh");
+        seen.received();
+        assert!(seen.tick(), "every DNY tick refreshes what was received");
     }
 
     #[test]
     fn first_ticks_of_connections_opened_together_are_spread_over_half_a_period() {
+        const TICK: Duration = Duration::from_secs(60);
         let ticks: Vec<Duration> = (40_000u16..42_500)
-            .map(|port| first_tick(SocketAddr::from(([127, 0, 0, 2], port))))
+            .map(|port| first_tick(SocketAddr::from(([127, 0, 0, 2], port)), TICK))
             .collect();
         assert!(ticks.iter().all(|t| *t >= TICK / 2 && *t < TICK));
         // Every sixteenth of the half period gets a share of them.

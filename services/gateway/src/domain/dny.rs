@@ -40,6 +40,11 @@ pub struct DnySession {
 /// not, so a consumer that missed a change (or started late) converges.
 pub const SNAPSHOT_PERIOD: TimeDelta = TimeDelta::minutes(5);
 
+/// How much earlier than [`SNAPSHOT_PERIOD`] a tick may come and still publish: the
+/// connection ticks a DNY session once per period by its monotonic clock, and a wall
+/// clock being slewed (NTP, at most 0.5 ms a second) must not make it skip a snapshot.
+const SNAPSHOT_SLACK: TimeDelta = TimeDelta::seconds(5);
+
 impl Default for DnySession {
     fn default() -> Self {
         Self::new()
@@ -77,7 +82,7 @@ impl DeviceSession for DnySession {
         };
         let due = self
             .last_snapshot
-            .is_none_or(|last| now - last >= SNAPSHOT_PERIOD);
+            .is_none_or(|last| now - last >= SNAPSHOT_PERIOD - SNAPSHOT_SLACK);
         if self.ports.is_empty() || !due {
             return Vec::new();
         }
