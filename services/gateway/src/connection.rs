@@ -254,7 +254,9 @@ pub async fn serve(
     let mut cards: Option<(mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>)> = None;
     let mut timeout = Duration::from_secs(cfg.handshake_timeout_secs);
     let mut idle_at = Instant::now() + timeout;
-    // No tick before the device is known (the handshake timeout runs meanwhile).
+    // No tick before the device is known (the handshake timeout runs meanwhile); the
+    // protocol's period and first tick are set when it is identified. Until then a tick
+    // has nothing to do, and the shorter period only re-arms the timer.
     let mut next_tick = Instant::now() + timeout;
     let mut tick = tick_period(Protocol::Gn);
     // One timer for the idle timeout, the tick and a stalled write: it may fire early

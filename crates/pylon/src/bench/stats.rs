@@ -36,6 +36,14 @@ impl Latency {
     pub fn of(samples: Vec<Duration>) -> Self {
         Self::of_ms(samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect())
     }
+
+    /// "p50 …, p99 **…**, max … ms", for a report's prose.
+    pub fn brief(&self) -> String {
+        format!(
+            "p50 {:.2}, p99 **{:.2}**, max {:.2} ms",
+            self.p50_ms, self.p99_ms, self.max_ms
+        )
+    }
 }
 
 #[cfg(test)]

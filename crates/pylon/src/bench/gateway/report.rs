@@ -297,22 +297,17 @@ impl Report {
             );
             if let Some(raw) = &l.raw {
                 println!(
-                    "The same frames' raw frames from core NATS (into NATS as the events, not stored by JetStream): {} received, p50 {:.2} ms, p99 **{:.2} ms**, max {:.2} ms\n",
-                    raw.count, raw.p50_ms, raw.p99_ms, raw.max_ms
+                    "The same frames' raw frames from core NATS (into NATS as the events, not stored by JetStream): {} received, {}\n",
+                    raw.count,
+                    raw.brief()
                 );
             }
             let s = &l.stages;
-            let part = |x: &crate::bench::stats::Latency| {
-                format!(
-                    "p50 {:.2}, p99 **{:.2}**, max {:.2} ms",
-                    x.p50_ms, x.p99_ms, x.max_ms
-                )
-            };
             println!(
                 "Where the events' time went (the machine's clock; the gateway's decode time, JetStream's store time): write → decoded by the gateway {}; decoded → stored {}; stored → received {}\n",
-                part(&s.to_gateway),
-                part(&s.to_stored),
-                part(&s.to_consumer)
+                s.to_gateway.brief(),
+                s.to_stored.brief(),
+                s.to_consumer.brief()
             );
         }
         if self.commands.measured {
