@@ -377,6 +377,8 @@ pub async fn serve(
             for o in outputs.drain(..) {
                 match o {
                     Output::Identified(key) => {
+                        // What follows waits on the registry and the session bucket.
+                        out.release(&stream);
                         // Events name the device's operator from now on (`_` if unassigned).
                         conn.tenant = shared.tenant_of(&key.device_id).await;
                         if shared.refuses(&key).await {
@@ -416,8 +418,15 @@ pub async fn serve(
                         shared.sessions.put(&key, rec).await;
                         device = Some(key);
                     }
-                    Output::Answer(frame) => out.send(&stream, frame),
-                    Output::Event(e) => publish(&shared, &e, &conn, &in_flight).await,
+                    // Written together after the read's last frame (`Outbox::hold`).
+                    Output::Answer(frame) => out.hold(frame),
+                    Output::Event(e) => {
+                        if in_flight.len() >= ACK_WINDOW {
+                            // The publish below waits for acks: the answers go first.
+                            out.release(&stream);
+                        }
+                        publish(&shared, &e, &conn, &in_flight).await;
+                    }
                     Output::Raw { device_id, frame } => {
                         shared.publish_raw(&device_id, &frame).await
                     }
@@ -431,12 +440,14 @@ pub async fn serve(
                         {
                             // A command waits: whoever gets its result must find this
                             // frame's events stored.
+                            out.release(&stream);
                             in_flight.settled().await;
                             let effects = ex.on_reply(&reply, std::time::Instant::now());
                             apply(effects, &stream, &mut out, &shared.replica);
                         }
                     }
                     Output::CardDecision(q) => {
+                        out.release(&stream);
                         in_flight.settled().await;
                         let tx = cards
                             .get_or_insert_with(|| mpsc::channel(CARD_ANSWERS))
@@ -448,6 +459,7 @@ pub async fn serve(
                 }
             }
         }
+        out.release(&stream);
         if let Some(why) = fatal {
             break (DisconnectReason::ProtocolError, why);
         }
