@@ -13,6 +13,7 @@ use crate::{BusError, OutgoingEvent};
 
 mod acks;
 mod coalesce;
+mod handoff;
 mod in_flight;
 pub use acks::AckError;
 use coalesce::Coalescer;

@@ -14,16 +14,16 @@ use std::sync::Arc;
 
 use async_nats::{Subject, header::HeaderMap};
 use bytes::Bytes;
-use tokio::sync::mpsc;
 
 use super::acks::{self, AckError, AckResult, Acks};
+use super::handoff::{self, Receiver, Sender};
 use super::{InFlight, Publisher};
 use crate::{BusError, OutgoingEvent};
 
 /// Messages queued and not yet handed to the client: a bound, so a publisher waits (as it
 /// would for the client's own channel) instead of queueing without end.
 const QUEUE: usize = 8192;
-/// Messages taken per round at most.
+/// Room for the messages of a round, kept from one round to the next.
 const ROUND: usize = 1024;
 
 /// An event waiting for its ack: kept for a retry, counted in its source's window.
@@ -45,7 +45,7 @@ enum Queued {
 /// The queue's sending side; the task that empties it ends when every clone is dropped.
 #[derive(Clone)]
 pub(crate) struct Coalescer {
-    tx: mpsc::Sender<Queued>,
+    tx: Sender<Queued>,
     settler: Arc<Settler>,
 }
 
@@ -60,7 +60,7 @@ impl Coalescer {
     /// Starts the task that hands queued messages to `plain`'s client and the one that
     /// reads their acks (needs a Tokio runtime).
     pub(crate) fn start(plain: Publisher) -> Self {
-        let (tx, rx) = mpsc::channel(QUEUE);
+        let (tx, rx) = handoff::handoff(QUEUE);
         let settler = Arc::new(Settler {
             acks: Acks::new(&plain.js.client().new_inbox()),
             plain,
@@ -126,7 +126,7 @@ impl Settler {
     }
 }
 
-async fn run(settler: Arc<Settler>, mut rx: mpsc::Receiver<Queued>) {
+async fn run(settler: Arc<Settler>, mut rx: Receiver<Queued>) {
     let client = settler.plain.js.client();
     // Subscribed before the first publish goes out: the client sends its commands in
     // order, so no ack can come before the subscription.
@@ -142,17 +142,13 @@ async fn run(settler: Arc<Settler>, mut rx: mpsc::Receiver<Queued>) {
     }
     let mut round = Vec::with_capacity(ROUND);
     loop {
-        if rx.recv_many(&mut round, ROUND).await == 0 {
+        if !rx.recv(&mut round).await {
             return;
         }
         // The other tasks ready on this thread queue theirs before the client is woken.
         tokio::task::yield_now().await;
-        while round.len() < ROUND {
-            match rx.try_recv() {
-                Ok(q) => round.push(q),
-                Err(_) => break,
-            }
-        }
+        // Empty or closed alike: what was taken goes out below.
+        rx.try_recv(&mut round);
         for q in round.drain(..) {
             match q {
                 Queued::Stored {
