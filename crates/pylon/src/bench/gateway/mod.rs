@@ -121,7 +121,7 @@ pub struct GatewayArgs {
     /// Frames per second the load piles offer in the alternating rounds: more than a
     /// gateway on this machine takes, so the ratio is measured at its limit, as its rule
     /// asks (0: --rate).
-    #[arg(long, default_value_t = 45_000)]
+    #[arg(long, default_value_t = 80_000)]
     ratio_rate: u32,
     /// SO_SNDBUF/SO_RCVBUF of the simulated piles' sockets (kernel default if unset).
     #[arg(long)]
