@@ -421,7 +421,7 @@ pub async fn serve(
                     // Written together after the read's last frame (`Outbox::hold`).
                     Output::Answer(frame) => out.hold(frame),
                     Output::Event(e) => {
-                        if in_flight.len() >= ACK_WINDOW {
+                        if window_full(&in_flight) {
                             // The publish below waits for acks: the answers go first.
                             out.release(&stream);
                         }
@@ -516,10 +516,17 @@ pub async fn serve(
     tracing::debug!(peer = %peer, ?reason, %detail, "device connection closed");
 }
 
+/// Whether [`publish`] would wait for acks before sending.
+fn window_full(in_flight: &bus::InFlight) -> bool {
+    in_flight.len() >= ACK_WINDOW
+}
+
 /// Sends a device event, once fewer than [`ACK_WINDOW`] of the connection's are unsettled.
 async fn publish(shared: &Shared, e: &DeviceEvent, conn: &ConnInfo, in_flight: &bus::InFlight) {
     let ev = events::outgoing(&shared.bus.namespace, e, conn);
-    in_flight.at_most(ACK_WINDOW - 1).await;
+    if window_full(in_flight) {
+        in_flight.at_most(ACK_WINDOW - 1).await;
+    }
     shared.publisher.dispatch(ev, in_flight).await;
     shared.counters.event(e.kind());
 }

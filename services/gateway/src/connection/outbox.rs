@@ -64,14 +64,12 @@ impl Outbox {
         }
     }
 
-    /// Writes what is held, in one system call when the socket takes it all.
+    /// Writes what is held, in one system call when the socket takes it all; what it
+    /// does not take is queued, in order.
     pub fn release(&mut self, stream: &TcpStream) {
         let Some(first) = self.held.take() else {
             return;
         };
-        if self.more.is_empty() {
-            return self.send(stream, first);
-        }
         // Taken out and put back: its capacity serves the next read.
         let mut more = std::mem::take(&mut self.more);
         let mut written = 0;
@@ -107,26 +105,10 @@ impl Outbox {
         self.more = more;
     }
 
-    /// Writes `frame` now if nothing waits before it, else queues it.
+    /// Writes `frame` now (after anything held) if nothing waits before it, else queues it.
     pub fn send(&mut self, stream: &TcpStream, frame: Bytes) {
-        if self.failed {
-            return;
-        }
-        if self.queue.is_empty() {
-            match stream.try_write(&frame) {
-                Ok(n) if n == frame.len() => return,
-                Ok(n) => self.written = n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => self.written = 0,
-                Err(_) => {
-                    self.failed = true;
-                    return;
-                }
-            }
-            self.since = Some(Instant::now());
-            self.queue.push_back(frame);
-        } else {
-            self.enqueue(frame);
-        }
+        self.hold(frame);
+        self.release(stream);
     }
 
     /// Queues `frame` behind others that wait; too many waiting ends the connection.
